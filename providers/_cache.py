@@ -1,0 +1,77 @@
+"""The one place that touches aiocache (0.12.x ships no type information).
+
+``KeyValueStore`` is a small async string store with TTLs, backed by process memory or
+by Redis, so that replicas share what must be shared (idempotency keys, the Vonage
+session-to-room map, cached reads).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+from aiocache import Cache
+
+__all__ = ["KeyValueStore", "create_store"]
+
+
+class KeyValueStore(Protocol):
+    """Async string store with TTLs in seconds."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Store ``value`` only when ``key`` is absent; ``True`` when it was stored."""
+        ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class _AiocacheStore:
+    def __init__(self, cache: Any) -> None:
+        self._cache = cache
+
+    async def get(self, key: str) -> str | None:
+        value = await self._cache.get(key)
+        return None if value is None else str(value)
+
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        await self._cache.set(key, value, ttl=_ttl(ttl))
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        try:
+            await self._cache.add(key, value, ttl=_ttl(ttl))
+        except ValueError:  # aiocache signals "key exists" with ValueError
+            return False
+        return True
+
+    async def delete(self, key: str) -> None:
+        await self._cache.delete(key)
+
+    async def close(self) -> None:
+        await self._cache.close()
+
+
+def _ttl(ttl: float | None) -> int | None:
+    return None if ttl is None else max(1, round(ttl))
+
+
+def create_store(redis_url: str | None = None, *, namespace: str = "gateway") -> KeyValueStore:
+    """Memory store when ``redis_url`` is ``None``, otherwise a Redis-backed one."""
+    if redis_url is None:
+        return _AiocacheStore(Cache(Cache.MEMORY, namespace=namespace))
+    url = urlparse(redis_url)
+    db = int(url.path.lstrip("/") or 0)
+    cache = Cache(
+        Cache.REDIS,
+        endpoint=url.hostname or "127.0.0.1",
+        port=url.port or 6379,
+        db=db,
+        password=url.password,
+        namespace=namespace,
+    )
+    return _AiocacheStore(cache)

@@ -1,0 +1,186 @@
+"""Outbound HTTP: one place that turns statuses and transport failures into the error tree.
+
+``request`` sends through the adapter's pooled client. Safe reads (``retry=True``) are
+retried with exponential backoff and full jitter on transport errors, 429, 502, 503 and
+504, honouring ``Retry-After``, as long as the operation's total budget allows. Writes are
+never retried here: a create that timed out may have happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from providers.errors import (
+    InvalidRequest,
+    ProviderAuthError,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RateLimited,
+    ResourceConflict,
+    ResourceNotFound,
+)
+
+__all__ = ["RETRYABLE_STATUSES", "describe_error_body", "error_for_response", "redact", "request"]
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+_SECRET_PARAMS = re.compile(r"(?i)(secretKey|token|api_key|apikey|secret|signature)=([^&\s\"']+)")
+_BACKOFF_BASE = 0.1
+_BACKOFF_CAP = 2.0
+
+MessageExtractor = Callable[[Any], str | None]
+
+
+def redact(text: str) -> str:
+    """Hide credential values that travel in query strings (e.g. Metered's ``secretKey``)."""
+    return _SECRET_PARAMS.sub(r"\1=***", text)
+
+
+def describe_error_body(body: Any) -> str | None:
+    """The provider's own message from the usual error shapes, if any."""
+    if isinstance(body, str):
+        return body or None
+    if not isinstance(body, Mapping):
+        return None
+    for key in ("message", "detail", "error", "title", "msg"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, Mapping):
+            nested = describe_error_body(value)
+            if nested:
+                return nested
+    return None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text
+
+
+def error_for_response(
+    provider: str,
+    response: httpx.Response,
+    *,
+    extract: MessageExtractor = describe_error_body,
+    auth_statuses: frozenset[int] = frozenset({401}),
+) -> ProviderError:
+    """The error-tree member for a non-2xx answer, with the provider's own message."""
+    status = response.status_code
+    detail = redact(extract(_body(response)) or response.reason_phrase or "error")
+    message = f"HTTP {status}: {detail}"
+    if status in auth_statuses:
+        return ProviderAuthError(provider, message, status=status)
+    if status == 404:
+        return ResourceNotFound(provider, message, status=status)
+    if status == 409:
+        return ResourceConflict(provider, message, status=status)
+    if status == 429:
+        return RateLimited(provider, message, retry_after=_retry_after(response))
+    if 400 <= status < 500:
+        return InvalidRequest(provider, message, status=status)
+    return ProviderUnavailable(provider, message, status=status)
+
+
+def _transport_error(provider: str, method: str, exc: httpx.HTTPError) -> ProviderError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ProviderTimeout(provider, f"{method} timed out ({type(exc).__name__})")
+    return ProviderUnavailable(provider, f"{method} failed: {type(exc).__name__}")
+
+
+def _backoff(attempt: int) -> float:
+    return random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))  # noqa: S311
+
+
+async def request(
+    client: httpx.AsyncClient,
+    provider: str,
+    method: str,
+    path: str,
+    *,
+    retry: bool | None = None,
+    budget: float | None = None,
+    retries: int = 3,
+    extract: MessageExtractor = describe_error_body,
+    auth_statuses: frozenset[int] = frozenset({401}),
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send one operation; return the 2xx response or raise from the error tree.
+
+    ``retry`` defaults to ``True`` for GET. ``budget`` bounds the whole operation,
+    retries included (default: the client's read timeout times the attempts).
+    """
+    retry = method.upper() == "GET" if retry is None else retry
+    attempts = 1 + (retries if retry else 0)
+    budget = 60.0 if budget is None else budget
+    deadline = time.monotonic() + budget
+    try:
+        async with asyncio.timeout(budget):
+            return await _attempts(
+                client, provider, method, path, attempts, deadline, extract, auth_statuses, kwargs
+            )
+    except TimeoutError as exc:
+        raise ProviderTimeout(provider, f"{method} exceeded its time budget") from exc
+
+
+async def _attempts(
+    client: httpx.AsyncClient,
+    provider: str,
+    method: str,
+    path: str,
+    attempts: int,
+    deadline: float,
+    extract: MessageExtractor,
+    auth_statuses: frozenset[int],
+    kwargs: dict[str, Any],
+) -> httpx.Response:
+    for attempt in range(attempts):
+        last = attempt == attempts - 1
+        try:
+            response = await client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            error: ProviderError = _transport_error(provider, method, exc)
+            if last:
+                raise error from exc
+            await _sleep_within(deadline, _backoff(attempt), error)
+            continue
+        if response.is_success:
+            return response
+        error = error_for_response(provider, response, extract=extract, auth_statuses=auth_statuses)
+        if last or response.status_code not in RETRYABLE_STATUSES:
+            raise error
+        hinted = _retry_after(response)
+        await _sleep_within(deadline, hinted if hinted is not None else _backoff(attempt), error)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _sleep_within(deadline: float, delay: float, error: ProviderError) -> None:
+    """Sleep before the next attempt, or give up with ``error`` if the budget is too short."""
+    if time.monotonic() + delay >= deadline:
+        raise error
+    await asyncio.sleep(delay)

@@ -1,0 +1,225 @@
+"""``ProviderAdapter``: the one base class every provider implements.
+
+An operation a provider lacks keeps the default body here and raises
+``UnsupportedOperation``; ``capabilities`` must say exactly what works.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from providers._cache import KeyValueStore
+from providers._http import describe_error_body, request
+from providers.errors import UnsupportedOperation
+from providers.models import (
+    Capability,
+    EventType,
+    MeetingEvent,
+    Recording,
+    Room,
+    RoomPage,
+    RoomSpec,
+    RoomUpdate,
+    Theme,
+    ThemeSpec,
+    ThemeUpdate,
+    WebhookDelivery,
+)
+
+__all__ = [
+    "Clock",
+    "HttpTimeouts",
+    "ProviderAdapter",
+    "ProviderEntry",
+    "ProviderSettings",
+    "Sandbox",
+]
+
+Clock = Callable[[], float]
+
+
+class HttpTimeouts(BaseModel):
+    """Outbound HTTP limits, in seconds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connect: float = Field(default=3.0, gt=0)
+    read: float = Field(default=10.0, gt=0)
+    total: float = Field(
+        default=15.0, gt=0, description="budget for one operation, retries included"
+    )
+    retries: int = Field(default=3, ge=0, le=10, description="extra attempts for safe reads")
+
+
+class ProviderSettings(BaseModel):
+    """Base of each provider's settings (``GATEWAY_PROVIDERS__<NAME>__…``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timeouts: HttpTimeouts = HttpTimeouts()
+
+    @property
+    def api_base_url(self) -> str:
+        """The API root, version path included."""
+        raise NotImplementedError
+
+    @property
+    def configured(self) -> bool:
+        """Credentials are present."""
+        raise NotImplementedError
+
+
+SettingsT = TypeVar("SettingsT", bound=ProviderSettings)
+
+
+class ProviderAdapter(ABC, Generic[SettingsT]):
+    """One provider's operations. Built in the app lifespan; ``aclose`` releases it."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+    event_types: ClassVar[frozenset[EventType]]
+
+    def __init__(
+        self,
+        settings: SettingsT,
+        *,
+        store: KeyValueStore,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.client = self._build_client(transport)
+
+    @abstractmethod
+    def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+        """The pooled client with this provider's auth, base URL and timeouts."""
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    #: statuses that mean "credentials rejected" for this provider
+    auth_statuses: ClassVar[frozenset[int]] = frozenset({401})
+
+    def _error_message(self, body: Any) -> str | None:
+        """The provider's own message in an error body; override for odd shapes."""
+        return describe_error_body(body)
+
+    async def _request(
+        self, method: str, path: str, *, retry: bool | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send through the pooled client within this provider's timeouts and retry policy."""
+        limits = self.settings.timeouts
+        return await request(
+            self.client,
+            self.name,
+            method,
+            path,
+            retry=retry,
+            budget=limits.total,
+            retries=limits.retries,
+            extract=self._error_message,
+            auth_statuses=self.auth_statuses,
+            **kwargs,
+        )
+
+    def _timeout(self) -> httpx.Timeout:
+        limits = self.settings.timeouts
+        return httpx.Timeout(limits.read, connect=limits.connect)
+
+    def _unsupported(self, operation: str) -> UnsupportedOperation:
+        return UnsupportedOperation(self.name, f"{self.title} does not support {operation}")
+
+    # rooms
+    async def create_room(self, spec: RoomSpec) -> Room:
+        raise self._unsupported("creating rooms")
+
+    async def list_rooms(self, cursor: str | None, limit: int) -> RoomPage:
+        """One page of at most ``limit`` rooms from the provider position ``cursor``."""
+        raise self._unsupported("listing rooms")
+
+    async def get_room(self, native_id: str) -> Room:
+        """Raises ``ResourceNotFound`` when the room does not exist."""
+        raise self._unsupported("reading rooms")
+
+    async def update_room(self, native_id: str, update: RoomUpdate) -> Room:
+        raise self._unsupported("updating rooms")
+
+    async def close_room(self, native_id: str) -> Room:
+        raise self._unsupported("closing rooms")
+
+    # themes
+    async def list_themes(self) -> list[Theme]:
+        raise self._unsupported("themes")
+
+    async def get_theme(self, native_id: str) -> Theme:
+        raise self._unsupported("themes")
+
+    async def create_theme(self, spec: ThemeSpec) -> Theme:
+        raise self._unsupported("themes")
+
+    async def update_theme(self, native_id: str, update: ThemeUpdate) -> Theme:
+        raise self._unsupported("themes")
+
+    async def delete_theme(self, native_id: str, *, force: bool = False) -> None:
+        raise self._unsupported("themes")
+
+    async def set_default_theme(self, native_id: str) -> Theme:
+        raise self._unsupported("themes")
+
+    # recordings
+    async def list_recordings(self, session_id: str) -> list[Recording]:
+        raise self._unsupported("recordings")
+
+    async def get_recording(self, native_id: str) -> Recording:
+        raise self._unsupported("recordings")
+
+    async def delete_recording(self, native_id: str) -> None:
+        raise self._unsupported("recordings")
+
+    # webhooks
+    async def parse_webhook(self, delivery: WebhookDelivery) -> list[MeetingEvent]:
+        """Verify, then normalize one delivery. Raises ``WebhookError`` subclasses."""
+        raise self._unsupported("webhooks")
+
+
+class Sandbox(Protocol):
+    """A provider's in-memory stand-in (``fake.py``), as the gateway uses it."""
+
+    def settings(self) -> ProviderSettings:
+        """Settings whose credentials this sandbox accepts."""
+        ...
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An ``httpx`` transport that serves the provider's API from memory."""
+        ...
+
+    def webhook(
+        self,
+        room_native_id: str,
+        event_type: EventType,
+        details: Mapping[str, Any],
+        token: str | None,
+    ) -> WebhookDelivery:
+        """The provider's own payload for ``event_type`` as it would deliver it (signed
+        where the provider signs); ``token`` is the gateway's webhook token, if any."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEntry:
+    """One row of the registry."""
+
+    name: str
+    adapter: type[ProviderAdapter[Any]]
+    settings: type[ProviderSettings]
+    sandbox: Callable[[], Sandbox]

@@ -1,0 +1,281 @@
+"""Neutral, frozen domain models shared by every adapter.
+
+Each model that mirrors a provider record keeps that record, as received, in ``raw``.
+Times are timezone-aware ``datetime`` values in UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "UNSET",
+    "Capability",
+    "DialInNumber",
+    "EventType",
+    "JoinApproval",
+    "MeetingEvent",
+    "Recording",
+    "RecordingOptions",
+    "Room",
+    "RoomKind",
+    "RoomPage",
+    "RoomSpec",
+    "RoomUpdate",
+    "Session",
+    "Theme",
+    "ThemeSpec",
+    "ThemeUpdate",
+    "Unset",
+    "WebhookDelivery",
+    "WebhookTarget",
+    "global_id",
+    "split_global_id",
+]
+
+JsonObject = Mapping[str, Any]
+
+
+class Unset(enum.Enum):
+    """Marks an update field that was not given (as opposed to an explicit ``None``)."""
+
+    UNSET = "UNSET"
+
+
+UNSET = Unset.UNSET
+
+
+class Capability(enum.Enum):
+    ROOMS_CREATE = "ROOMS_CREATE"
+    ROOMS_LIST = "ROOMS_LIST"
+    ROOMS_GET = "ROOMS_GET"
+    ROOMS_UPDATE = "ROOMS_UPDATE"
+    ROOMS_CLOSE = "ROOMS_CLOSE"
+    THEMES = "THEMES"
+    RECORDINGS = "RECORDINGS"
+    EVENTS = "EVENTS"
+    EVENTS_SIGNED = "EVENTS_SIGNED"
+
+
+class EventType(enum.Enum):
+    PARTICIPANT_JOINED = "PARTICIPANT_JOINED"
+    PARTICIPANT_LEFT = "PARTICIPANT_LEFT"
+    SESSION_STARTED = "SESSION_STARTED"
+    SESSION_ENDED = "SESSION_ENDED"
+    RECORDING_STARTED = "RECORDING_STARTED"
+    RECORDING_STOPPED = "RECORDING_STOPPED"
+    RECORDING_READY = "RECORDING_READY"
+    RECORDING_FAILED = "RECORDING_FAILED"
+    ROOM_EXPIRED = "ROOM_EXPIRED"
+
+
+class RoomKind(enum.Enum):
+    INSTANT = "INSTANT"
+    LONG_TERM = "LONG_TERM"
+
+
+class JoinApproval(enum.Enum):
+    NONE = "NONE"
+    AFTER_OWNER_ONLY = "AFTER_OWNER_ONLY"
+    EXPLICIT_APPROVAL = "EXPLICIT_APPROVAL"
+
+
+def global_id(provider: str, native_id: str) -> str:
+    """The gateway id of a provider resource: ``"<provider>:<nativeId>"``."""
+    return f"{provider}:{native_id}"
+
+
+def split_global_id(value: str) -> tuple[str, str]:
+    """Split ``"<provider>:<nativeId>"``; raises ``ValueError`` when malformed."""
+    provider, sep, native = value.partition(":")
+    if not sep or not provider or not native:
+        raise ValueError(f"expected '<provider>:<id>', got {value!r}")
+    return provider.lower(), native
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingOptions:
+    auto_record: bool = False
+    record_only_owner: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    provider: str
+    native_id: str
+    raw: JsonObject
+    display_name: str | None = None
+    kind: RoomKind | None = None
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    available: bool = True
+    host_url: str | None = None
+    guest_url: str | None = None
+    meeting_code: str | None = None
+    metadata: str | None = None
+    recording: RecordingOptions = field(default_factory=RecordingOptions)
+    theme_id: str | None = None
+    join_approval: JoinApproval | None = None
+
+    @property
+    def id(self) -> str:
+        return global_id(self.provider, self.native_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomPage:
+    """One provider page; ``next_cursor`` is the provider's own position, opaque to callers."""
+
+    rooms: tuple[Room, ...]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    """Where the provider should deliver events for a new room.
+
+    ``base_url`` is the gateway's provider endpoint, e.g. ``https://gw/webhooks/vonage``;
+    the adapter adds its own path suffix and query (``token``, ``room``) as the gateway
+    expects them back.
+    """
+
+    base_url: str
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSpec:
+    """What to create. ``provider_options`` holds provider-specific documented fields."""
+
+    display_name: str
+    kind: RoomKind = RoomKind.INSTANT
+    expires_at: datetime | None = None
+    metadata: str | None = None
+    recording: RecordingOptions | None = None
+    theme_id: str | None = None
+    join_approval: JoinApproval | None = None
+    provider_options: JsonObject = field(default_factory=dict)
+    webhook: WebhookTarget | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomUpdate:
+    """What to change; ``UNSET`` leaves a field alone, ``None`` clears it where allowed."""
+
+    expires_at: datetime | Unset | None = UNSET
+    theme_id: str | Unset | None = UNSET
+    join_approval: JoinApproval | Unset | None = UNSET
+    provider_options: JsonObject = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    provider: str
+    native_id: str
+    raw: JsonObject
+    main_color: str
+    brand_text: str
+    name: str | None = None
+    short_company_url: str | None = None
+    brand_image_colored_url: str | None = None
+    brand_image_white_url: str | None = None
+    branded_favicon_url: str | None = None
+
+    @property
+    def id(self) -> str:
+        return global_id(self.provider, self.native_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeSpec:
+    main_color: str
+    brand_text: str
+    name: str | None = None
+    short_company_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeUpdate:
+    name: str | Unset | None = UNSET
+    main_color: str | Unset | None = UNSET
+    brand_text: str | Unset | None = UNSET
+    short_company_url: str | Unset | None = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    provider: str
+    native_id: str
+    raw: JsonObject
+    session_id: str | None = None
+    room_native_id: str | None = None
+    status: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    url: str | None = None
+    duration_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    provider: str
+    native_id: str
+    raw: JsonObject
+    room_native_id: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DialInNumber:
+    number: str
+    locale: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One inbound HTTP delivery, as received, before any verification.
+
+    ``path`` is what follows ``/webhooks/<provider>`` (``""`` or e.g. ``"/joined"``).
+    Header names are lower case.
+    """
+
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingEvent:
+    """A normalized event. ``id`` is stable: the same delivery always yields the same id."""
+
+    id: str
+    provider: str
+    type: EventType
+    raw: JsonObject
+    room_native_id: str | None = None
+    session_id: str | None = None
+    occurred_at: datetime | None = None
+    participant_id: str | None = None
+    participant_name: str | None = None
+    is_host: bool | None = None
+    role: str | None = None
+    reason: str | None = None
+    recording_id: str | None = None
+    url: str | None = None
+    duration_seconds: float | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def room_id(self) -> str | None:
+        if self.room_native_id is None:
+            return None
+        return global_id(self.provider, self.room_native_id)
