@@ -44,6 +44,7 @@ from providers.models import (
     WebhookTarget,
     global_id,
     split_global_id,
+    stable_event_id,
 )
 from providers.registry import REGISTRY, entry
 
@@ -93,4 +94,5 @@ __all__ = [
     "global_id",
     "redact",
     "split_global_id",
+    "stable_event_id",
 ]

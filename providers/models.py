@@ -7,6 +7,8 @@ Times are timezone-aware ``datetime`` values in UTC.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +37,7 @@ __all__ = [
     "WebhookTarget",
     "global_id",
     "split_global_id",
+    "stable_event_id",
 ]
 
 JsonObject = Mapping[str, Any]
@@ -279,3 +282,14 @@ class MeetingEvent:
         if self.room_native_id is None:
             return None
         return global_id(self.provider, self.room_native_id)
+
+
+def stable_event_id(provider: str, event_type: EventType, payload: object, *extra: str) -> str:
+    """A delivery's event id: the same payload (however re-serialized) gives the same id.
+
+    ``extra`` carries what identifies the delivery outside its body (Metered's room and
+    URL). Providers send no event ids of their own.
+    """
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    material = "\n".join((provider, event_type.value, *extra, canonical))
+    return f"{provider}:{hashlib.sha256(material.encode()).hexdigest()[:32]}"
