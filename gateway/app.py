@@ -1,0 +1,38 @@
+"""``create_app``: the ASGI application and the lifespan that owns its resources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway import health
+from gateway.graphql.router import build_graphql_router
+from gateway.services import build_services
+from gateway.settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("gateway")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; ``settings`` default to the environment (read now, not at import)."""
+    settings = settings if settings is not None else Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await build_services(settings)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.aclose()
+
+    app = FastAPI(title="Meetings gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.include_router(health.router)
+    app.include_router(build_graphql_router(settings.graphiql), prefix="/graphql")
+    return app

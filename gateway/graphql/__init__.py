@@ -1,0 +1,1 @@
+"""GraphQL schema, grouped by domain and merged in ``schema.py``."""

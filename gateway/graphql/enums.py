@@ -1,0 +1,43 @@
+"""GraphQL enums. ``Provider`` is derived from the provider registry."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from providers import REGISTRY, Capability, EventType, JoinApproval, RoomKind
+
+__all__ = ["Capability", "EventType", "JoinApproval", "Provider", "RoomKind", "provider_name"]
+
+strawberry.enum(Capability, description="What a provider can do through the gateway.")
+strawberry.enum(EventType, description="Normalized event types.")
+strawberry.enum(
+    RoomKind,
+    description="Instant rooms expire soon after use; long-term rooms live until their expiry.",
+)
+strawberry.enum(JoinApproval, description="Who must approve a participant before they join.")
+
+if TYPE_CHECKING:
+
+    class Provider(Enum):
+        VONAGE = "vonage"
+        METERED = "metered"
+        VIDEOSDK = "videosdk"
+
+else:
+    Provider = strawberry.enum(
+        Enum("Provider", {name.upper(): name for name in REGISTRY}),
+        description="A video-meeting provider behind the gateway.",
+    )
+
+
+def provider_name(provider: Provider) -> str:
+    """The registry name (lower case) of a GraphQL ``Provider`` value."""
+    return str(provider.value)
+
+
+def provider_enum(name: str) -> Provider:
+    """The GraphQL ``Provider`` value of a registry name."""
+    return Provider(name)

@@ -1,0 +1,32 @@
+"""Scope checks on root fields: ``permission_classes=[requires(Scope.ROOMS_READ)]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+
+from gateway.graphql.context import Info
+from gateway.graphql.errors import ErrorCode, GatewayError
+
+__all__ = ["requires"]
+
+
+def requires(scope: str) -> type[BasePermission]:
+    """A permission class that demands ``scope`` from the caller."""
+
+    class RequiresScope(BasePermission):
+        message = f"missing scope {scope}"
+        error_extensions = {"code": ErrorCode.FORBIDDEN.value, "scope": scope}  # noqa: RUF012
+
+        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+            return info.context.principal.allows(scope)
+
+    RequiresScope.__name__ = f"Requires_{scope.replace(':', '_')}"
+    return RequiresScope
+
+
+def check(info: Info, scope: str) -> None:
+    """Raise ``FORBIDDEN`` unless the caller holds ``scope`` (for non-field checks)."""
+    if not info.context.principal.allows(scope):
+        raise GatewayError(f"missing scope {scope}", ErrorCode.FORBIDDEN, scope=scope)

@@ -1,0 +1,90 @@
+"""Long-lived resources of one gateway process, built in the app lifespan.
+
+``Services`` reaches resolvers through the GraphQL context and routes through
+``request.app.state.services``. Nothing here is built at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.settings import Settings
+from providers import (
+    REGISTRY,
+    KeyValueStore,
+    NotConfigured,
+    ProviderAdapter,
+    ProviderEntry,
+    Sandbox,
+    create_store,
+)
+
+__all__ = ["ProviderHandle", "Services", "build_services"]
+
+log = logging.getLogger("gateway")
+
+
+@dataclass(slots=True)
+class ProviderHandle:
+    """A registered provider as this deployment sees it."""
+
+    entry: ProviderEntry
+    adapter: ProviderAdapter[Any] | None = None
+    sandbox: Sandbox | None = None
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def configured(self) -> bool:
+        """Usable: real credentials, or a sandbox standing in."""
+        return self.adapter is not None
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    store: KeyValueStore
+    providers: dict[str, ProviderHandle] = field(default_factory=dict)
+
+    def adapter(self, name: str) -> ProviderAdapter[Any]:
+        """The adapter for ``name``; ``NotConfigured`` when it has no credentials here."""
+        handle = self.providers[name]
+        if handle.adapter is None:
+            raise NotConfigured(name, f"{handle.entry.adapter.title} is not configured")
+        return handle.adapter
+
+    def configured(self) -> list[ProviderHandle]:
+        return [handle for handle in self.providers.values() if handle.configured]
+
+    async def aclose(self) -> None:
+        for handle in self.providers.values():
+            if handle.adapter is not None:
+                await handle.adapter.aclose()
+        await self.store.close()
+
+
+def _build_handle(entry: ProviderEntry, settings: Settings, store: KeyValueStore) -> ProviderHandle:
+    provider_settings = settings.provider_settings(entry.name)
+    if provider_settings.configured:
+        return ProviderHandle(entry, entry.adapter(provider_settings, store=store))
+    if not settings.sandbox:
+        return ProviderHandle(entry)
+    sandbox = entry.sandbox()
+    adapter = entry.adapter(sandbox.settings(), store=store, transport=sandbox.transport())
+    return ProviderHandle(entry, adapter, sandbox)
+
+
+async def build_services(settings: Settings) -> Services:
+    """Create every long-lived resource for ``settings``."""
+    store = create_store(settings.redis_url)
+    services = Services(settings=settings, store=store)
+    for entry in REGISTRY.values():
+        services.providers[entry.name] = _build_handle(entry, settings, store)
+    for handle in services.providers.values():
+        mode = "sandbox" if handle.sandbox else ("configured" if handle.configured else "off")
+        log.info("provider %s: %s", handle.name, mode)
+    return services

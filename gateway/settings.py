@@ -1,0 +1,118 @@
+"""Configuration from the environment: prefix ``GATEWAY_``, nested with ``__``.
+
+Invalid configuration fails when ``Settings`` is built (at start-up), and
+``describe_validation_error`` names the offending variables without their values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, create_model
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from providers import REGISTRY
+
+__all__ = [
+    "AuthMode",
+    "AuthSettings",
+    "EventSettings",
+    "LimitSettings",
+    "Settings",
+    "describe_validation_error",
+]
+
+ENV_PREFIX = "GATEWAY_"
+
+
+class AuthMode(StrEnum):
+    JWT = "jwt"
+    NONE = "none"
+
+
+class AuthSettings(BaseModel):
+    """Client authentication. ``mode`` must be chosen explicitly for ``serve``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: AuthMode | None = None
+    jwt_secret: SecretStr | None = None
+    public_key: str | None = None
+    audience: str | None = None
+    issuer: str | None = None
+    leeway_seconds: float = Field(default=30.0, ge=0)
+
+
+class LimitSettings(BaseModel):
+    """Request safety limits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    max_webhook_body_bytes: int = Field(default=262_144, gt=0)
+    max_query_depth: int = Field(default=12, gt=0)
+    max_aliases: int = Field(default=30, gt=0)
+    max_tokens: int = Field(default=2_000, gt=0)
+    parser_cache_size: int = Field(default=256, gt=0)
+    fanout_budget_seconds: float = Field(default=8.0, gt=0)
+
+
+class EventSettings(BaseModel):
+    """Event log retention, dedupe window and subscriber limits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    retention_seconds: float = Field(default=86_400.0, gt=0)
+    retention_count: int = Field(default=100_000, gt=0)
+    dedupe_seconds: float = Field(default=86_400.0, gt=0)
+    subscriber_queue_size: int = Field(default=1_000, gt=0)
+    max_subscriptions_per_connection: int = Field(default=20, gt=0)
+    connection_init_wait_seconds: float = Field(default=10.0, gt=0)
+    keepalive_seconds: float = Field(default=15.0, gt=0)
+
+
+def _providers_model() -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        name: (entry.settings, Field(default_factory=entry.settings))
+        for name, entry in REGISTRY.items()
+    }
+    config = ConfigDict(frozen=True, extra="forbid")
+    model: type[BaseModel] = create_model("ProvidersSettings", __config__=config, **fields)
+    return model
+
+
+ProvidersSettings = _providers_model()
+
+
+class Settings(BaseSettings):
+    """Every setting of the gateway."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)  # type: ignore[valid-type]
+    default_provider: str | None = None
+    public_url: str | None = None
+    redis_url: str | None = None
+    auth: AuthSettings = AuthSettings()
+    limits: LimitSettings = LimitSettings()
+    events: EventSettings = EventSettings()
+    cache_ttl_seconds: float = Field(default=30.0, ge=0)
+    idempotency_ttl_seconds: float = Field(default=86_400.0, gt=0)
+    sandbox: bool = Field(default=False, description="serve unconfigured providers from sandboxes")
+    graphiql: bool = True
+
+    def provider_settings(self, name: str) -> Any:
+        """The settings model of provider ``name``."""
+        return getattr(self.providers, name)
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per invalid variable, by its environment name, never with its value."""
+    lines = []
+    for item in error.errors():
+        env = ENV_PREFIX + "__".join(str(part).upper() for part in item["loc"])
+        lines.append(f"{env}: {item['msg']}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
