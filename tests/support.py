@@ -1,0 +1,100 @@
+"""Test support shared by every suite: settings, an in-process client, a live server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import httpx
+import jwt
+import uvicorn
+from fastapi import FastAPI
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+__all__ = ["JWT_SECRET", "asgi_client", "gateway_settings", "live_server", "make_token"]
+
+JWT_SECRET = "test-secret-with-enough-length-for-hs256"
+
+
+def gateway_settings(**overrides: Any) -> Settings:
+    """Sandbox providers and auth off unless overridden; nothing read from the environment."""
+    values: dict[str, Any] = {"sandbox": True, "auth": {"mode": "none"}}
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+def jwt_settings(**auth: Any) -> Settings:
+    """Sandbox providers with HS256 client auth."""
+    return gateway_settings(auth={"mode": "jwt", "jwt_secret": JWT_SECRET, **auth})
+
+
+def make_token(
+    scopes: str = "rooms:read rooms:write themes:read themes:write events:read",
+    *,
+    secret: str = JWT_SECRET,
+    expires_in: float = 300,
+    **claims: Any,
+) -> str:
+    now = int(time.time())
+    payload = {"sub": "tester", "scope": scopes, "iat": now, "exp": now + int(expires_in)}
+    payload.update(claims)
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Run the app's lifespan around the block."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@asynccontextmanager
+async def asgi_client(
+    settings: Settings | None = None, app: FastAPI | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to the app in process (lifespan included)."""
+    app = app or create_app(settings or gateway_settings())
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def live_server(settings: Settings | None = None, app: FastAPI | None = None) -> Iterator[str]:
+    """Serve the app with uvicorn on a loopback port in a thread; yields the base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app or create_app(settings or gateway_settings()),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_ping_interval=None,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
