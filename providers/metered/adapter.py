@@ -1,23 +1,198 @@
-"""Metered adapter."""
+"""Metered adapter: rooms, participant tokens and per-room webhooks over the REST API."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Unpack
+from urllib.parse import quote
 
 import httpx
 
 from providers.base import ProviderAdapter
+from providers.errors import (
+    InvalidRequest,
+    NotConfigured,
+    ProviderError,
+    ProviderUnavailable,
+    ResourceNotFound,
+)
+from providers.metered.auth import SecretKeyTransport, scrub
+from providers.metered.join_tokens import JoinToken, JoinTokenOptions, token_body
+from providers.metered.payloads import error_message, parse_instant, rooms_from_list, to_room
+from providers.metered.room_input import create_body, update_body
 from providers.metered.settings import MeteredSettings
-from providers.models import Capability, EventType
+from providers.metered.webhooks import parse_delivery
+from providers.models import (
+    Capability,
+    EventType,
+    MeetingEvent,
+    Room,
+    RoomPage,
+    RoomSpec,
+    RoomUpdate,
+    WebhookDelivery,
+    WebhookTarget,
+)
 
 __all__ = ["MeteredAdapter"]
 
+_ROOM_NOT_FOUND = "room not found"
+
+
+def _is_missing_room(error: ProviderError) -> bool:
+    """Metered answers a missing room with "room not found" under various statuses."""
+    answered = isinstance(error, InvalidRequest | ProviderUnavailable) and error.status is not None
+    return answered and _ROOM_NOT_FOUND in error.message.lower()
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit():
+        raise InvalidRequest("metered", "after is not a Metered cursor", field="after")
+    return int(cursor)
+
 
 class MeteredAdapter(ProviderAdapter[MeteredSettings]):
+    """Metered rooms are keyed by ``roomName``; the secret key travels as ``?secretKey=``."""
+
     name = "metered"
     title = "Metered"
-    capabilities = frozenset[Capability]()
-    event_types = frozenset[EventType]()
+    capabilities = frozenset(
+        {
+            Capability.ROOMS_CREATE,
+            Capability.ROOMS_LIST,
+            Capability.ROOMS_GET,
+            Capability.ROOMS_UPDATE,
+            Capability.ROOMS_CLOSE,
+            Capability.EVENTS,
+        }
+    )
+    event_types = frozenset(
+        {
+            EventType.PARTICIPANT_JOINED,
+            EventType.PARTICIPANT_LEFT,
+            EventType.SESSION_STARTED,
+            EventType.SESSION_ENDED,
+        }
+    )
 
     def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+        inner = transport or httpx.AsyncHTTPTransport()
         return httpx.AsyncClient(
-            base_url=self.settings.api_base_url, timeout=self._timeout(), transport=transport
+            base_url=self.settings.api_base_url,
+            timeout=self._timeout(),
+            transport=SecretKeyTransport(inner, self.settings.secret_key),
+            headers={"Accept": "application/json"},
         )
+
+    def _error_message(self, body: Any) -> str | None:
+        message = error_message(body)
+        return None if message is None else scrub(message, self.settings.secret_key)
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One API call; its JSON answer, or an error from the tree."""
+        if not self.settings.configured:
+            raise NotConfigured(self.name, "Metered needs an app name and a secret key")
+        try:
+            response = await self._request(method, path, **kwargs)
+        except ProviderError as exc:
+            if _is_missing_room(exc):
+                raise ResourceNotFound(self.name, exc.message, status=exc.status) from exc
+            raise
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ProviderUnavailable(self.name, f"{method} answered with no JSON") from exc
+
+    def _room(self, data: Any) -> Room:
+        if not isinstance(data, Mapping):
+            raise ProviderUnavailable(self.name, "expected a room record")
+        try:
+            return to_room(data, join_base_url=self.settings.join_base_url, provider=self.name)
+        except ValueError as exc:
+            message = error_message(data) or "expected a room record"
+            if _ROOM_NOT_FOUND in message.lower():
+                raise ResourceNotFound(self.name, message) from exc
+            raise ProviderUnavailable(self.name, message) from exc
+
+    def _webhook_token(self, target: WebhookTarget) -> str:
+        if target.token:
+            return target.token
+        if self.settings.webhook_token is None:
+            raise NotConfigured(self.name, "registering webhooks needs a webhook token")
+        return self.settings.webhook_token.get_secret_value()
+
+    @staticmethod
+    def _room_path(native_id: str) -> str:
+        return f"/room/{quote(native_id, safe='')}"
+
+    async def create_room(self, spec: RoomSpec) -> Room:
+        token = None if spec.webhook is None else self._webhook_token(spec.webhook)
+        body = create_body(spec, now=self.clock(), webhook_token=token)
+        return self._room(await self._call("POST", "/room", json=body))
+
+    async def get_room(self, native_id: str) -> Room:
+        return self._room(await self._call("GET", self._room_path(native_id)))
+
+    async def update_room(self, native_id: str, update: RoomUpdate) -> Room:
+        body = update_body(update, now=self.clock())
+        if not body:
+            return await self.get_room(native_id)
+        data = await self._change(native_id, "PUT", json=body)
+        if isinstance(data, Mapping) and data.get("roomName"):
+            return self._room(data)
+        return await self.get_room(native_id)
+
+    async def close_room(self, native_id: str) -> Room:
+        """Archive the room (Metered's DELETE), then read it back."""
+        await self._change(native_id, "DELETE")
+        return await self.get_room(native_id)
+
+    async def _change(self, native_id: str, method: str, **kwargs: Any) -> Any:
+        """A write to one room. Metered refuses writes to a missing room with a bare
+        "Invalid request"; a read then tells a missing room from a refused change."""
+        try:
+            return await self._call(method, self._room_path(native_id), **kwargs)
+        except InvalidRequest:
+            await self.get_room(native_id)
+            raise
+
+    async def list_rooms(self, cursor: str | None, limit: int) -> RoomPage:
+        """Metered returns every room at once; pages are offsets into a stable order.
+
+        Rooms are ordered by creation time then name, and deleting only archives, so a
+        room created between two pages lands at the end and none is skipped or repeated.
+        """
+        offset = _offset(cursor)
+        if limit < 1:
+            raise InvalidRequest(self.name, "first must be at least 1", field="first")
+        data = await self._call("GET", "/rooms")
+        try:
+            rooms = rooms_from_list(data, join_base_url=self.settings.join_base_url)
+        except (TypeError, ValueError) as exc:
+            raise ProviderUnavailable(self.name, f"unexpected room list: {exc}") from exc
+        end = offset + limit
+        return RoomPage(tuple(rooms[offset:end]), str(end) if end < len(rooms) else None)
+
+    async def create_join_token(
+        self, room_name: str | None, **options: Unpack[JoinTokenOptions]
+    ) -> JoinToken:
+        """A participant token from ``POST /token``, for ``room_name`` or every room."""
+        body = token_body(room_name, options, now=self.clock())
+        data = await self._call("POST", "/token", json=body)
+        token = data.get("token") if isinstance(data, Mapping) else None
+        if not isinstance(token, str) or not token:
+            raise ProviderUnavailable(self.name, "POST /token answered without a token")
+        return JoinToken(
+            token=token,
+            room_name=body.get("roomName"),
+            is_admin=body["isAdmin"],
+            global_token=body.get("globalToken", False),
+            expires_at=parse_instant(body.get("expireUnixSec")),
+        )
+
+    async def parse_webhook(self, delivery: WebhookDelivery) -> list[MeetingEvent]:
+        secret = self.settings.webhook_token
+        expected = None if secret is None else secret.get_secret_value()
+        return parse_delivery(delivery, expected_token=expected, provider=self.name)

@@ -1,0 +1,153 @@
+"""The documented create/update room fields of Metered and their checks.
+
+``providerOptions`` carries them in Metered's own spelling. Each value is checked for its
+documented type before any call; integer fields must be positive (Metered's samples show
+zeros, which mean "unset", and a zero unix time must never be sent).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from providers.errors import InvalidRequest
+
+__all__ = [
+    "BOOL_FIELDS",
+    "INT_FIELDS",
+    "ROOM_FIELDS",
+    "TEXT_FIELDS",
+    "ROOM_NAME",
+    "WEBHOOK_FIELDS",
+    "check_room_name",
+    "checked_options",
+    "unix_seconds",
+]
+
+PROVIDER = "metered"
+
+#: URL-friendly: RFC 3986 unreserved characters only (no spaces, no slashes)
+ROOM_NAME = re.compile(r"[A-Za-z0-9._~-]+")
+
+WEBHOOK_FIELDS = (
+    "meetingJoinWebhook",
+    "meetingLeftWebhook",
+    "meetingStartedWebhook",
+    "meetingEndedWebhook",
+)
+
+TEXT_FIELDS = ("roomName", "privacy", "compositionLayout", "rtmpOutURL", *WEBHOOK_FIELDS)
+BOOL_FIELDS = (
+    "ejectAtRoomExp",
+    "autoJoin",
+    "showInviteBox",
+    "enableRequestToJoin",
+    "enableChat",
+    "newChatForMeetingSession",
+    "enableScreenSharing",
+    "joinVideoOn",
+    "joinAudioOn",
+    "enableRecording",
+    "ownerOnlyBroadcast",
+    "recordRoom",
+    "audioOnlyRoom",
+    "enableComposition",
+    "recordComposition",
+    "enableRTMPOut",
+    "enableLiveStreaming",
+)
+INT_FIELDS = (
+    "expireUnixSec",
+    "notBeforeUnixSec",
+    "maxParticipants",
+    "ejectAfterElapsedTimeInSec",
+    "endMeetingAfterNoActivityInSec",
+)
+
+Check = Callable[[Any], str | None]
+
+
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be a boolean"
+
+
+def _positive_int(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return None if ok else "must be a positive integer"
+
+
+def _one_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
+
+
+def _http_url(value: Any) -> str | None:
+    ok = isinstance(value, str) and re.match(r"https?://[^\s]+$", value) is not None
+    return None if ok else "must be an http(s) URL"
+
+
+def _room_name(value: Any) -> str | None:
+    ok = isinstance(value, str) and ROOM_NAME.fullmatch(value) is not None
+    return None if ok else "must be URL-friendly: letters, digits, '-', '_', '.', '~'"
+
+
+ROOM_FIELDS: Mapping[str, Check] = {
+    "roomName": _room_name,
+    "privacy": _one_of("public", "private"),
+    "compositionLayout": _one_of("grid", "active_speaker"),
+    "rtmpOutURL": _text,
+    **dict.fromkeys(WEBHOOK_FIELDS, _http_url),
+    **dict.fromkeys(BOOL_FIELDS, _boolean),
+    **dict.fromkeys(INT_FIELDS, _positive_int),
+}
+
+
+def check_room_name(value: Any, field: str) -> str:
+    """``value`` if it can be a Metered room name, else ``InvalidRequest`` naming ``field``."""
+    problem = _room_name(value)
+    if problem:
+        raise InvalidRequest(PROVIDER, f"{field} {problem}", field=field)
+    return str(value)
+
+
+def unix_seconds(value: datetime, field: str, *, now: float) -> int:
+    """``value`` as Metered's epoch seconds; it must carry an offset and lie in the future."""
+    if value.tzinfo is None:
+        raise InvalidRequest(PROVIDER, f"{field} must include a UTC offset", field=field)
+    seconds = int(value.timestamp())
+    if seconds <= now:
+        raise InvalidRequest(PROVIDER, f"{field} must be in the future", field=field)
+    return seconds
+
+
+def checked_options(
+    options: Mapping[str, Any], *, derived: Mapping[str, str], forbidden: Mapping[str, str]
+) -> dict[str, Any]:
+    """``options`` after the documented-field and type checks.
+
+    ``derived`` maps wire keys already set from a common field to that field's name (giving
+    both is a conflict); ``forbidden`` maps wire keys refused here to the reason.
+    """
+    for key, value in options.items():
+        field = f"providerOptions.{key}"
+        check = ROOM_FIELDS.get(key)
+        if check is None:
+            raise InvalidRequest(
+                PROVIDER, f"{field} is not a documented Metered field", field=field
+            )
+        if key in forbidden:
+            raise InvalidRequest(PROVIDER, f"{field}: {forbidden[key]}", field=field)
+        if key in derived:
+            raise InvalidRequest(PROVIDER, f"{field} conflicts with {derived[key]}", field=field)
+        problem = check(value)
+        if problem:
+            raise InvalidRequest(PROVIDER, f"{field} {problem}", field=field)
+    return dict(options)
