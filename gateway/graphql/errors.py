@@ -13,6 +13,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from providers import (
     InvalidRequest,
@@ -116,6 +117,12 @@ class MaskUnexpectedErrors(SchemaExtension):
         if result is None or not result.errors:
             return
         result.errors = [self._translate(error) for error in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Each subscription event is translated too (``on_operation`` sees only the last)."""
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = [self._translate(error) for error in result.errors]
+        yield
 
     @staticmethod
     def _translate(error: GraphQLError) -> GraphQLError:

@@ -7,6 +7,8 @@ from strawberry.tools import merge_types
 
 from gateway.graphql.catalog import CatalogQuery
 from gateway.graphql.errors import MaskUnexpectedErrors
+from gateway.graphql.limits import limit_extensions
+from gateway.settings import LimitSettings
 
 __all__ = ["build_schema"]
 
@@ -19,11 +21,20 @@ def _merge(name: str, roots: tuple[type, ...]) -> type | None:
     return merge_types(name, roots) if roots else None
 
 
-def build_schema() -> strawberry.Schema:
-    """A new schema instance with the gateway's extensions."""
+def build_schema(
+    limits: LimitSettings | None = None,
+    *,
+    extra_queries: tuple[type, ...] = (),
+    extra_subscriptions: tuple[type, ...] = (),
+) -> strawberry.Schema:
+    """A new schema instance with the gateway's extensions.
+
+    ``extra_*`` roots are merged after the domain roots (test-only fields, never in
+    ``schema.graphql``).
+    """
     return strawberry.Schema(
-        query=merge_types("Query", QUERY_ROOTS),
+        query=merge_types("Query", QUERY_ROOTS + extra_queries),
         mutation=_merge("Mutation", MUTATION_ROOTS),
-        subscription=_merge("Subscription", SUBSCRIPTION_ROOTS),
-        extensions=[MaskUnexpectedErrors],
+        subscription=_merge("Subscription", SUBSCRIPTION_ROOTS + extra_subscriptions),
+        extensions=[MaskUnexpectedErrors, *limit_extensions(limits or LimitSettings())],
     )
