@@ -1,23 +1,159 @@
-"""Vonage Meetings adapter."""
+"""Vonage Meetings adapter: rooms, recordings, dial-in numbers and callbacks.
+
+Themes live in ``themes.py``; plumbing in ``core.py``. The API has no room deletion; see
+``close_room``.
+"""
 
 from __future__ import annotations
 
-import httpx
+import dataclasses
+from typing import Any, ClassVar
 
-from providers.base import ProviderAdapter
-from providers.models import Capability, EventType
-from providers.vonage.settings import VonageSettings
+from providers.errors import InvalidRequest
+from providers.models import (
+    Capability,
+    DialInNumber,
+    EventType,
+    MeetingEvent,
+    Recording,
+    Room,
+    RoomPage,
+    RoomSpec,
+    RoomUpdate,
+    WebhookDelivery,
+)
+from providers.vonage import room_input, webhooks
+from providers.vonage.core import segment
+from providers.vonage.payloads import (
+    recording_records,
+    to_dial_in_number,
+    to_recording,
+    to_room,
+)
+from providers.vonage.themes import VonageThemes
 
-__all__ = ["VonageAdapter"]
+__all__ = ["SESSION_ROOM_TTL", "VonageAdapter", "session_room_key"]
+
+#: how long a session's room is remembered for recording callbacks that lack ``room_id``
+SESSION_ROOM_TTL = 7 * 24 * 3600.0
 
 
-class VonageAdapter(ProviderAdapter[VonageSettings]):
-    name = "vonage"
-    title = "Vonage Meetings"
-    capabilities = frozenset[Capability]()
-    event_types = frozenset[EventType]()
+def session_room_key(session_id: str) -> str:
+    return f"vonage:session-room:{session_id}"
 
-    def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            base_url=self.settings.api_base_url, timeout=self._timeout(), transport=transport
+
+class VonageAdapter(VonageThemes):
+    """Vonage Meetings (retired by Vonage on 30 Jun 2025; served faithfully by the sandbox)."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.ROOMS_CREATE,
+            Capability.ROOMS_LIST,
+            Capability.ROOMS_GET,
+            Capability.ROOMS_UPDATE,
+            Capability.ROOMS_CLOSE,
+            Capability.THEMES,
+            Capability.RECORDINGS,
+            Capability.EVENTS,
+        }
+    )
+    event_types: ClassVar[frozenset[EventType]] = frozenset(EventType) - {
+        EventType.RECORDING_FAILED
+    }
+
+    # rooms
+    async def create_room(self, spec: RoomSpec) -> Room:
+        """``POST /rooms``; with ``spec.webhook`` the room's ``callback_urls`` point at it."""
+        body = room_input.create_body(spec, now=self._now())
+        return to_room(await self._json("POST", "/rooms", json=body))
+
+    async def list_rooms(self, cursor: str | None, limit: int) -> RoomPage:
+        """One keyset page; ``cursor`` is the API's numeric ``start_id``."""
+        return await self._room_page("/rooms", cursor, limit)
+
+    async def list_all_rooms(self, *, page_size: int = 100) -> list[Room]:
+        """Every room, walking the pages to the end."""
+        rooms: list[Room] = []
+        cursor: str | None = None
+        while True:
+            page = await self.list_rooms(cursor, page_size)
+            rooms.extend(page.rooms)
+            if page.next_cursor is None:
+                return rooms
+            cursor = page.next_cursor
+
+    async def get_room(self, native_id: str) -> Room:
+        return to_room(await self._json("GET", f"/rooms/{self._known_id(native_id, 'room')}"))
+
+    async def update_room(self, native_id: str, update: RoomUpdate) -> Room:
+        """``PATCH /rooms/{id}``; only long-term rooms can be updated, which is checked first."""
+        details = room_input.update_details(update, now=self._now())
+        room_input.check_updatable(await self.get_room(native_id))
+        return await self._patch_room(native_id, details)
+
+    async def close_room(self, native_id: str) -> Room:
+        """Close a room as far as the API allows; it has no delete (removed before GA).
+
+        A long-term room gets the earliest expiry the API accepts (10 minutes from now,
+        plus a small margin) and ``expire_after_use``, so it also closes when its current
+        session ends. An instant room cannot be updated at all: it expires by itself 10
+        minutes after creation if unused, or 10 minutes after the last participant leaves,
+        so it is returned unchanged with its own ``expires_at``. A room that is no longer
+        available is returned as it is.
+        """
+        room = await self.get_room(native_id)
+        details = room_input.close_details(room, now=self._now())
+        return room if details is None else await self._patch_room(native_id, details)
+
+    async def _patch_room(self, native_id: str, details: dict[str, Any]) -> Room:
+        path = f"/rooms/{self._known_id(native_id, 'room')}"
+        return to_room(await self._json("PATCH", path, json={"update_details": details}))
+
+    # recordings and dial-in
+    async def list_recordings(self, session_id: str) -> list[Recording]:
+        if not session_id.strip():
+            raise InvalidRequest(self.name, "a session id is required", field="sessionId")
+        body = await self._json("GET", f"/sessions/{segment(session_id)}/recordings")
+        room = await self._session_room(session_id)
+        return [to_recording(item, room) for item in recording_records(body)]
+
+    async def get_recording(self, native_id: str) -> Recording:
+        body = await self._json("GET", f"/recordings/{self._known_id(native_id, 'recording')}")
+        session = body.get("session_id") if isinstance(body, dict) else None
+        room = await self._session_room(session) if isinstance(session, str) else None
+        return to_recording(body, room)
+
+    async def delete_recording(self, native_id: str) -> None:
+        """Only recordings in ``uploaded`` status can be deleted."""
+        await self._request("DELETE", f"/recordings/{self._known_id(native_id, 'recording')}")
+
+    async def dial_in_numbers(self) -> list[DialInNumber]:
+        """The phone numbers participants can dial into meetings from."""
+        body = await self._json("GET", "/dial-in-numbers")
+        return [to_dial_in_number(item) for item in body if isinstance(item, dict)]
+
+    # callbacks
+    async def parse_webhook(self, delivery: WebhookDelivery) -> list[MeetingEvent]:
+        """Verify and normalize a callback, then fill in or learn its session's room."""
+        token, secret = self.settings.webhook_token, self.settings.signature_secret
+        events = webhooks.parse_delivery(
+            delivery,
+            token=token.get_secret_value() if token else None,
+            signature_secret=secret.get_secret_value() if secret else None,
+            now=self.clock(),
         )
+        return [await self._with_room(event) for event in events]
+
+    async def _with_room(self, event: MeetingEvent) -> MeetingEvent:
+        """Recording callbacks may lack ``room_id``: remember it from those that have it."""
+        if event.session_id is None:
+            return event
+        key = session_room_key(event.session_id)
+        if event.room_native_id is not None:
+            await self.store.set(key, event.room_native_id, ttl=SESSION_ROOM_TTL)
+            return event
+        room = await self.store.get(key)
+        return event if room is None else dataclasses.replace(event, room_native_id=room)
+
+    async def _session_room(self, session_id: str) -> str | None:
+        return await self.store.get(session_room_key(session_id))

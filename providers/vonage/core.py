@@ -1,0 +1,85 @@
+"""The Vonage adapter's plumbing: client, credentials, error bodies, JSON and paging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from providers.base import ProviderAdapter
+from providers.errors import InvalidRequest, NotConfigured, ProviderUnavailable, ResourceNotFound
+from providers.models import RoomPage
+from providers.vonage.auth import vonage_auth
+from providers.vonage.payloads import PROVIDER, describe_error, to_room_page
+from providers.vonage.room_input import is_uuid
+from providers.vonage.settings import VonageSettings
+
+__all__ = ["MAX_PAGE_SIZE", "VonageCore", "segment"]
+
+#: the API documents no maximum; the Java SDK asks for 1000 when unset
+MAX_PAGE_SIZE = 1000
+
+
+def segment(value: str) -> str:
+    """One path segment, escaped so that an id can never reach another endpoint."""
+    return quote(value, safe="")
+
+
+class VonageCore(ProviderAdapter[VonageSettings]):
+    """Client, auth and helpers shared by the room, theme and recording operations."""
+
+    name: ClassVar[str] = PROVIDER
+    title: ClassVar[str] = "Vonage Meetings"
+
+    def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.settings.api_base_url,
+            timeout=self._timeout(),
+            transport=transport,
+            auth=vonage_auth(self.settings, self.clock),
+            headers={"Accept": "application/json"},
+        )
+
+    def _error_message(self, body: Any) -> str | None:
+        return describe_error(body)
+
+    async def _request(
+        self, method: str, path: str, *, retry: bool | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        if not self.settings.configured:
+            raise NotConfigured(self.name, "application_id and private_key are not configured")
+        return await super()._request(method, path, retry=retry, **kwargs)
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send and decode a JSON answer; an unreadable one is the provider's failure."""
+        response = await self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise ProviderUnavailable(
+                self.name, f"{method} {path}: answer is not JSON", status=response.status_code
+            ) from None
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def _known_id(self, value: str, kind: str) -> str:
+        """Ids are UUIDs: anything else cannot exist, so it is not found without asking."""
+        if not is_uuid(value):
+            raise ResourceNotFound(self.name, f"no {kind} {value!r}")
+        return segment(value)
+
+    async def _room_page(self, path: str, cursor: str | None, limit: int) -> RoomPage:
+        """One keyset page of ``path`` (``/rooms`` or ``/themes/{id}/rooms``)."""
+        if limit < 1:
+            raise InvalidRequest(self.name, "page size must be at least 1", field="first")
+        if cursor is not None and not cursor.isdigit():
+            raise InvalidRequest(self.name, "not a Vonage page cursor", field="after")
+        size = min(limit, MAX_PAGE_SIZE)
+        params: dict[str, Any] = {"page_size": size}
+        if cursor is not None:
+            params["start_id"] = cursor
+        body = await self._json("GET", path, params=params)
+        return to_room_page(body, requested=size, cursor=cursor)
