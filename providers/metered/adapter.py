@@ -18,6 +18,7 @@ from providers.errors import (
 )
 from providers.metered.auth import SecretKeyTransport, scrub
 from providers.metered.join_tokens import JoinToken, JoinTokenOptions, token_body
+from providers.metered.options import refused
 from providers.metered.payloads import error_message, parse_instant, rooms_from_list, to_room
 from providers.metered.room_input import create_body, update_body
 from providers.metered.settings import MeteredSettings
@@ -49,7 +50,7 @@ def _offset(cursor: str | None) -> int:
     if cursor is None:
         return 0
     if not cursor.isdigit():
-        raise InvalidRequest("metered", "after is not a Metered cursor", field="after")
+        raise refused("after", "is not a Metered cursor")
     return int(cursor)
 
 
@@ -166,7 +167,7 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
         """
         offset = _offset(cursor)
         if limit < 1:
-            raise InvalidRequest(self.name, "first must be at least 1", field="first")
+            raise refused("first", "must be at least 1")
         data = await self._call("GET", "/rooms")
         try:
             rooms = rooms_from_list(data, join_base_url=self.settings.join_base_url)

@@ -21,8 +21,13 @@ __all__ = [
     "TEXT_FIELDS",
     "ROOM_NAME",
     "WEBHOOK_FIELDS",
+    "Check",
+    "boolean",
+    "positive_int",
+    "text",
     "check_room_name",
     "checked_options",
+    "refused",
     "unix_seconds",
 ]
 
@@ -69,11 +74,11 @@ INT_FIELDS = (
 Check = Callable[[Any], str | None]
 
 
-def _boolean(value: Any) -> str | None:
+def boolean(value: Any) -> str | None:
     return None if isinstance(value, bool) else "must be a boolean"
 
 
-def _positive_int(value: Any) -> str | None:
+def positive_int(value: Any) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
     return None if ok else "must be a positive integer"
 
@@ -85,7 +90,7 @@ def _one_of(*choices: str) -> Check:
     return check
 
 
-def _text(value: Any) -> str | None:
+def text(value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
 
 
@@ -103,28 +108,34 @@ ROOM_FIELDS: Mapping[str, Check] = {
     "roomName": _room_name,
     "privacy": _one_of("public", "private"),
     "compositionLayout": _one_of("grid", "active_speaker"),
-    "rtmpOutURL": _text,
+    "rtmpOutURL": text,
     **dict.fromkeys(WEBHOOK_FIELDS, _http_url),
-    **dict.fromkeys(BOOL_FIELDS, _boolean),
-    **dict.fromkeys(INT_FIELDS, _positive_int),
+    **dict.fromkeys(BOOL_FIELDS, boolean),
+    **dict.fromkeys(INT_FIELDS, positive_int),
 }
+
+
+def refused(field: str, message: str) -> InvalidRequest:
+    """Our validation's error: ``InvalidRequest`` naming the input ``field``."""
+    return InvalidRequest(PROVIDER, f"{field}: {message}", field=field)
 
 
 def check_room_name(value: Any, field: str) -> str:
     """``value`` if it can be a Metered room name, else ``InvalidRequest`` naming ``field``."""
     problem = _room_name(value)
     if problem:
-        raise InvalidRequest(PROVIDER, f"{field} {problem}", field=field)
+        raise refused(field, problem)
     return str(value)
 
 
-def unix_seconds(value: datetime, field: str, *, now: float) -> int:
-    """``value`` as Metered's epoch seconds; it must carry an offset and lie in the future."""
+def unix_seconds(value: datetime, field: str, *, now: float | None) -> int:
+    """``value`` as Metered's (positive) epoch seconds; it must carry an offset, and lie
+    after ``now`` unless that is ``None``."""
     if value.tzinfo is None:
-        raise InvalidRequest(PROVIDER, f"{field} must include a UTC offset", field=field)
+        raise refused(field, "must include a UTC offset")
     seconds = int(value.timestamp())
-    if seconds <= now:
-        raise InvalidRequest(PROVIDER, f"{field} must be in the future", field=field)
+    if seconds <= (0 if now is None else now):
+        raise refused(field, "must be in the future" if now is not None else "must be after 1970")
     return seconds
 
 
@@ -140,14 +151,12 @@ def checked_options(
         field = f"providerOptions.{key}"
         check = ROOM_FIELDS.get(key)
         if check is None:
-            raise InvalidRequest(
-                PROVIDER, f"{field} is not a documented Metered field", field=field
-            )
+            raise refused(field, "is not a documented Metered field")
         if key in forbidden:
-            raise InvalidRequest(PROVIDER, f"{field}: {forbidden[key]}", field=field)
+            raise refused(field, forbidden[key])
         if key in derived:
-            raise InvalidRequest(PROVIDER, f"{field} conflicts with {derived[key]}", field=field)
+            raise refused(field, f"conflicts with {derived[key]}")
         problem = check(value)
         if problem:
-            raise InvalidRequest(PROVIDER, f"{field} {problem}", field=field)
+            raise refused(field, problem)
     return dict(options)

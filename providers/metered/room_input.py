@@ -15,15 +15,15 @@ import re
 import secrets
 import string
 import unicodedata
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from providers.errors import InvalidRequest
 from providers.metered.options import (
-    PROVIDER,
     WEBHOOK_FIELDS,
     check_room_name,
     checked_options,
+    refused,
     unix_seconds,
 )
 from providers.models import UNSET, JoinApproval, RoomKind, RoomSpec, RoomUpdate
@@ -48,28 +48,24 @@ def generated_room_name(display_name: str) -> str:
     return f"{slug or 'room'}-{suffix}"
 
 
-def webhook_urls(base_url: str, room_name: str, token: str) -> dict[str, str]:
+def webhook_urls(base_url: str, room_name: str, token: str | None) -> dict[str, str]:
     """The four per-room webhook fields, pointing at ``<base_url>/<event>?room=…&token=…``."""
-    query = urlencode({"room": room_name, "token": token})
+    query = urlencode({"room": room_name} | ({} if token is None else {"token": token}))
     base = base_url.rstrip("/")
     return {field: f"{base}/{path}?{query}" for field, path in _WEBHOOK_PATHS.items()}
 
 
-def _refuse(field: str, message: str) -> InvalidRequest:
-    return InvalidRequest(PROVIDER, f"{field}: {message}", field=field)
-
-
 def _check_common(spec: RoomSpec) -> None:
     if not spec.display_name.strip():
-        raise _refuse("displayName", "must not be blank")
+        raise refused("displayName", "must not be blank")
     if spec.metadata is not None:
-        raise _refuse("metadata", "Metered rooms have no metadata")
+        raise refused("metadata", "Metered rooms have no metadata")
     if spec.theme_id is not None:
-        raise _refuse("themeId", "Metered rooms have no theme")
+        raise refused("themeId", "Metered rooms have no theme")
     if spec.kind is RoomKind.LONG_TERM:
-        raise _refuse("kind", "Metered rooms have no kind; bound a room's life with expiresAt")
+        raise refused("kind", "Metered rooms have no kind; bound a room's life with expiresAt")
     if spec.recording is not None and spec.recording.record_only_owner:
-        raise _refuse("recording.recordOnlyOwner", "Metered rooms have no owner-only recording")
+        raise refused("recording.recordOnlyOwner", "Metered rooms have no owner-only recording")
 
 
 def _room_name(spec: RoomSpec) -> str:
@@ -79,28 +75,27 @@ def _room_name(spec: RoomSpec) -> str:
     return check_room_name(given, "providerOptions.roomName")
 
 
-def _derived(spec: RoomSpec, now: float) -> tuple[dict[str, Any], dict[str, str]]:
-    """Wire fields set from common fields, and which common field set each."""
+def _derived(
+    expires_at: datetime | None, join_approval: JoinApproval | None, now: float
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Wire fields set from the given common fields, and which common field set each."""
     body: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    if spec.expires_at is not None:
-        body["expireUnixSec"] = unix_seconds(spec.expires_at, "expiresAt", now=now)
+    if expires_at is not None:
+        body["expireUnixSec"] = unix_seconds(expires_at, "expiresAt", now=now)
         sources["expireUnixSec"] = "expiresAt"
-    if spec.recording is not None:
-        body["recordRoom"] = spec.recording.auto_record
-        sources["recordRoom"] = "recording.autoRecord"
-    if spec.join_approval is not None:
-        body.update(_PRIVACY[spec.join_approval])
-        sources.update(dict.fromkeys(_PRIVACY[spec.join_approval], "joinApproval"))
+    if join_approval is not None:
+        body.update(_PRIVACY[join_approval])
+        sources.update(dict.fromkeys(_PRIVACY[join_approval], "joinApproval"))
     return body, sources
 
 
 def _check_combinations(body: dict[str, Any]) -> None:
     if body.get("enableRTMPOut") is True and "rtmpOutURL" not in body:
-        raise _refuse("providerOptions.rtmpOutURL", "is required when enableRTMPOut is true")
+        raise refused("providerOptions.rtmpOutURL", "is required when enableRTMPOut is true")
     not_before, expiry = body.get("notBeforeUnixSec"), body.get("expireUnixSec")
     if not_before is not None and expiry is not None and not_before >= expiry:
-        raise _refuse("providerOptions.notBeforeUnixSec", "must be before the room's expiry")
+        raise refused("providerOptions.notBeforeUnixSec", "must be before the room's expiry")
 
 
 def create_body(spec: RoomSpec, *, now: float, webhook_token: str | None) -> dict[str, Any]:
@@ -110,8 +105,11 @@ def create_body(spec: RoomSpec, *, now: float, webhook_token: str | None) -> dic
     """
     _check_common(spec)
     name = _room_name(spec)
-    derived, sources = _derived(spec, now)
-    if spec.webhook is not None and webhook_token is not None:
+    derived, sources = _derived(spec.expires_at, spec.join_approval, now)
+    if spec.recording is not None:
+        derived["recordRoom"] = spec.recording.auto_record
+        sources["recordRoom"] = "recording.autoRecord"
+    if spec.webhook is not None:
         derived.update(webhook_urls(spec.webhook.base_url, name, webhook_token))
         sources.update(dict.fromkeys(WEBHOOK_FIELDS, "the gateway's webhook registration"))
     options = checked_options(spec.provider_options, derived=sources, forbidden={})
@@ -123,18 +121,13 @@ def create_body(spec: RoomSpec, *, now: float, webhook_token: str | None) -> dic
 def update_body(update: RoomUpdate, *, now: float) -> dict[str, Any]:
     """The ``PUT /room/{roomName}`` body for ``update`` (only what it changes)."""
     if isinstance(update.theme_id, str):
-        raise _refuse("themeId", "Metered rooms have no theme")
-    body: dict[str, Any] = {}
-    sources: dict[str, str] = {}
+        raise refused("themeId", "Metered rooms have no theme")
     if update.expires_at is None:
-        raise _refuse("expiresAt", "Metered cannot remove a room's expiry")
-    if update.expires_at is not UNSET:
-        body["expireUnixSec"] = unix_seconds(update.expires_at, "expiresAt", now=now)
-        sources["expireUnixSec"] = "expiresAt"
-    if update.join_approval is not UNSET:
-        fields = _PRIVACY[update.join_approval or JoinApproval.NONE]
-        body.update(fields)
-        sources.update(dict.fromkeys(fields, "joinApproval"))
+        raise refused("expiresAt", "Metered cannot remove a room's expiry")
+    expires_at = None if update.expires_at is UNSET else update.expires_at
+    # clearing the access control returns the room to Metered's default, public
+    approval = None if update.join_approval is UNSET else update.join_approval or JoinApproval.NONE
+    body, sources = _derived(expires_at, approval, now)
     forbidden = {"roomName": "renaming would change the room's id"}
     body.update(checked_options(update.provider_options, derived=sources, forbidden=forbidden))
     return body
