@@ -1,0 +1,53 @@
+"""Fixtures: the VideoSDK sandbox and an adapter wired to it, sharing one manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from providers import create_store
+from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
+
+START = 1_774_000_000.0
+
+
+class ManualClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def fake(clock: ManualClock) -> FakeVideoSDK:
+    return FakeVideoSDK(clock=clock)
+
+
+def build(fake: FakeVideoSDK, clock: ManualClock, **settings: Any) -> VideoSDKAdapter:
+    """An adapter on the sandbox, with settings overridden as given."""
+    return VideoSDKAdapter(
+        fake.settings().model_copy(update=settings),
+        store=create_store(),
+        transport=fake.transport(),
+        clock=clock,
+    )
+
+
+@pytest.fixture
+async def adapter(fake: FakeVideoSDK, clock: ManualClock) -> AsyncIterator[VideoSDKAdapter]:
+    built = build(fake, clock)
+    yield built
+    await built.aclose()
