@@ -1,15 +1,30 @@
-"""Client authentication: a Bearer JWT whose ``scope`` claim lists what it may do."""
+"""Client authentication: a Bearer JWT whose ``scope`` claim lists what it may do.
+
+HTTP requests carry the token in ``Authorization: Bearer …``; WebSocket clients send the
+same value in the ``connection_init`` payload as ``{"authorization": "Bearer …"}``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from gateway.settings import AuthMode, AuthSettings
 
-__all__ = ["ALL_SCOPES", "AuthError", "Authenticator", "Principal", "Scope"]
+__all__ = [
+    "ALL_SCOPES",
+    "ANONYMOUS_ALL",
+    "NOBODY",
+    "AuthError",
+    "Authenticator",
+    "Principal",
+    "Scope",
+    "www_authenticate",
+]
 
 
 class Scope:
@@ -28,9 +43,16 @@ ALL_SCOPES = frozenset(
 class AuthError(Exception):
     """Missing or invalid credentials; the message is safe to show the client."""
 
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        #: no credentials at all (as opposed to credentials that were refused)
+        self.missing = missing
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
+    """Who is calling and which scopes they hold."""
+
     subject: str | None
     scopes: frozenset[str]
 
@@ -38,7 +60,10 @@ class Principal:
         return scope in self.scopes
 
 
+#: the caller when authentication is off: every scope
 ANONYMOUS_ALL = Principal(subject=None, scopes=ALL_SCOPES)
+#: a WebSocket connection before its ``connection_init`` was accepted: no scope
+NOBODY = Principal(subject=None, scopes=frozenset())
 
 
 class Authenticator:
@@ -56,14 +81,24 @@ class Authenticator:
         """The principal for an ``Authorization`` header value; raises ``AuthError``."""
         if not self.enabled:
             return ANONYMOUS_ALL
-        token = _bearer_token(authorization)
-        claims = self._decode(token)
-        scopes = frozenset(str(claims.get("scope", "")).split())
-        return Principal(subject=claims.get("sub"), scopes=scopes)
+        claims = self._decode(_bearer_token(authorization))
+        subject = claims.get("sub")
+        return Principal(
+            subject=str(subject) if subject is not None else None, scopes=_scopes(claims)
+        )
+
+    def authenticate_init(self, payload: Mapping[str, object]) -> Principal:
+        """The principal for a WebSocket ``connection_init`` payload."""
+        value = next((v for k, v in payload.items() if k.lower() == "authorization"), None)
+        if value is not None and not isinstance(value, str):
+            raise AuthError("connection_init 'authorization' must be a string")
+        return self.authenticate(value)
 
     def _decode(self, token: str) -> dict[str, Any]:
         settings = self._settings
-        options = {"require": ["exp"], "verify_aud": settings.audience is not None}
+        required = ["exp"]
+        required += ["aud"] if settings.audience is not None else []
+        required += ["iss"] if settings.issuer is not None else []
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -72,7 +107,7 @@ class Authenticator:
                 audience=settings.audience,
                 issuer=settings.issuer,
                 leeway=settings.leeway_seconds,
-                options=options,  # type: ignore[arg-type]
+                options={"require": required, "verify_aud": settings.audience is not None},
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("token expired") from None
@@ -80,14 +115,31 @@ class Authenticator:
             raise AuthError("token audience not accepted") from None
         except jwt.InvalidIssuerError:
             raise AuthError("token issuer not accepted") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise AuthError(f"token lacks the '{exc.claim}' claim") from None
         except jwt.PyJWTError:
             raise AuthError("invalid token") from None
         return claims
 
 
+def www_authenticate(error: AuthError) -> str:
+    """The ``WWW-Authenticate`` challenge for ``error`` (RFC 6750)."""
+    if error.missing:
+        return 'Bearer realm="gateway"'
+    description = str(error).replace('"', "'")
+    return f'Bearer realm="gateway", error="invalid_token", error_description="{description}"'
+
+
+def _scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    scope = claims.get("scope", "")
+    if isinstance(scope, list):
+        return frozenset(str(item) for item in scope)
+    return frozenset(str(scope).split())
+
+
 def _bearer_token(authorization: str | None) -> str:
-    if not authorization:
-        raise AuthError("missing bearer token")
+    if not authorization or not authorization.strip():
+        raise AuthError("missing bearer token", missing=True)
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError("expected 'Authorization: Bearer <token>'")
@@ -96,7 +148,7 @@ def _bearer_token(authorization: str | None) -> str:
 
 def _verification_key(settings: AuthSettings) -> tuple[Any, str]:
     if settings.public_key:
-        return settings.public_key, "RS256"
+        return load_pem_public_key(settings.public_key.encode()), "RS256"
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value(), "HS256"
     raise ValueError(

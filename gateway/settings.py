@@ -9,7 +9,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, create_model
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from providers import REGISTRY
@@ -24,6 +35,7 @@ __all__ = [
 ]
 
 ENV_PREFIX = "GATEWAY_"
+MIN_HS256_SECRET_BYTES = 32
 
 
 class AuthMode(StrEnum):
@@ -42,6 +54,36 @@ class AuthSettings(BaseModel):
     audience: str | None = None
     issuer: str | None = None
     leeway_seconds: float = Field(default=30.0, ge=0)
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_HS256_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_HS256_SECRET_BYTES} bytes long (HS256)")
+        return value
+
+    @field_validator("public_key")
+    @classmethod
+    def _rsa_public_key(cls, value: str | None) -> str | None:
+        if value is not None and not _is_rsa_public_key(value):
+            raise ValueError("must be an RSA public key in PEM format")
+        return value
+
+    @model_validator(mode="after")
+    def _key_for_jwt(self) -> AuthSettings:
+        if self.mode is AuthMode.JWT and self.jwt_secret is None and not self.public_key:
+            raise ValueError(
+                "GATEWAY_AUTH__MODE=jwt needs GATEWAY_AUTH__JWT_SECRET or GATEWAY_AUTH__PUBLIC_KEY"
+            )
+        return self
+
+
+def _is_rsa_public_key(pem: str) -> bool:
+    try:
+        key = load_pem_public_key(pem.encode())
+    except ValueError:
+        return False
+    return isinstance(key, RSAPublicKey)
 
 
 class LimitSettings(BaseModel):
