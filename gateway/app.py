@@ -6,10 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import strawberry
 from fastapi import FastAPI
 
 from gateway import health
 from gateway.graphql.router import build_graphql_router
+from gateway.middleware import BodySizeLimit
 from gateway.services import build_services
 from gateway.settings import Settings
 
@@ -18,8 +20,13 @@ __all__ = ["create_app"]
 log = logging.getLogger("gateway")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; ``settings`` default to the environment (read now, not at import)."""
+def create_app(
+    settings: Settings | None = None, *, schema: strawberry.Schema | None = None
+) -> FastAPI:
+    """Build the app; ``settings`` default to the environment (read now, not at import).
+
+    ``schema`` replaces the gateway's own schema (tests serve extra test-only roots).
+    """
     settings = settings if settings is not None else Settings()
 
     @asynccontextmanager
@@ -34,5 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Meetings gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.include_router(health.router)
-    app.include_router(build_graphql_router(settings.graphiql), prefix="/graphql")
+    app.include_router(build_graphql_router(settings, schema))
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.limits.max_body_bytes,
+        per_prefix=[("/webhooks", settings.limits.max_webhook_body_bytes)],
+    )
     return app

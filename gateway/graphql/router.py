@@ -1,29 +1,39 @@
-"""The ``/graphql`` endpoint: HTTP (GET, POST), WebSocket and SSE."""
+"""The ``/graphql`` endpoint: HTTP (GET, POST, SSE), WebSocket, and GraphiQL with its assets."""
 
 from __future__ import annotations
 
-from fastapi import Request, WebSocket
-from strawberry.fastapi import GraphQLRouter
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+import strawberry
+from fastapi import APIRouter
 
-from gateway.auth import ANONYMOUS_ALL
-from gateway.graphql.context import Context
+from gateway.auth import Authenticator
+from gateway.graphql.http import GraphQLHTTP
+from gateway.graphql.ide import ASSET_PATH, ENDPOINT_PATH, GraphiQL
 from gateway.graphql.schema import build_schema
-from gateway.services import Services
+from gateway.graphql.ws import GraphQLWebSocket
+from gateway.settings import Settings
 
 __all__ = ["build_graphql_router"]
 
 
-async def _context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
-    connection = request if request is not None else websocket
-    services: Services = connection.app.state.services
-    return Context(services=services, principal=ANONYMOUS_ALL)
-
-
-def build_graphql_router(graphiql: bool) -> GraphQLRouter[Context, None]:
-    return GraphQLRouter(
-        build_schema(),
-        context_getter=_context,
-        graphql_ide="graphiql" if graphiql else None,
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+def build_graphql_router(settings: Settings, schema: strawberry.Schema | None = None) -> APIRouter:
+    """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own."""
+    schema = schema if schema is not None else build_schema(settings.limits)
+    authenticator = Authenticator(settings.auth)
+    graphiql = GraphiQL() if settings.graphiql else None
+    http = GraphQLHTTP(
+        schema,
+        authenticator,
+        graphiql=graphiql,
+        heartbeat_seconds=settings.events.keepalive_seconds,
     )
+    websocket = GraphQLWebSocket(schema, authenticator, settings.events)
+    router = APIRouter()
+    router.add_api_route(
+        ENDPOINT_PATH, http.handle, methods=["GET", "POST"], include_in_schema=False
+    )
+    router.add_api_websocket_route(ENDPOINT_PATH, websocket.handle)
+    if graphiql is not None:
+        router.add_api_route(
+            ASSET_PATH + "/{name}", graphiql.asset, methods=["GET"], include_in_schema=False
+        )
+    return router

@@ -1,0 +1,66 @@
+"""GraphQL over Server-Sent Events, "distinct connections" mode of the graphql-sse protocol.
+
+One HTTP request (``Accept: text/event-stream``) runs one operation: every result is a
+``next`` event, the end is a ``complete`` event, and a comment line keeps idle streams open.
+Errors found before execution (parse, validation) arrive as a ``next`` event with
+``errors`` followed by ``complete``: the stream has already started when they are known.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
+
+import strawberry
+from starlette.responses import StreamingResponse
+from strawberry.http import process_result
+from strawberry.http.streaming import SSETransport, merge_stream_with_heartbeat
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from gateway.graphql.context import Context
+from gateway.graphql.media import GraphQLParams
+
+__all__ = ["sse_response"]
+
+
+def _encode(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def sse_response(
+    schema: strawberry.Schema,
+    params: GraphQLParams,
+    context: Context,
+    *,
+    allowed: Iterable[OperationType],
+    heartbeat_seconds: float,
+) -> StreamingResponse:
+    """A streaming response running ``params`` as an event stream."""
+    transport = SSETransport(heartbeat_interval=heartbeat_seconds)
+    allowed = tuple(allowed)
+
+    async def events() -> AsyncGenerator[str, None]:
+        source = await schema.stream(
+            params.query,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=params.operation_name,
+            operation_extensions=params.extensions,
+            allowed_operation_types=allowed,
+        )
+        async with aclosing(source):
+            async for result in source:
+                if not isinstance(result, ExecutionResult):
+                    raise TypeError("incremental delivery is not enabled on this schema")
+                yield transport.encode_next(process_result(result), _encode)
+        yield transport.encode_complete()
+
+    stream = merge_stream_with_heartbeat(
+        events,
+        lambda: transport.heartbeat_message(_encode),
+        interval=heartbeat_seconds,
+        send_initial_heartbeat=False,
+    )
+    return StreamingResponse(stream(), headers=dict(transport.headers))

@@ -1,0 +1,219 @@
+"""GraphQL over WebSocket: ``graphql-transport-ws`` and the legacy ``graphql-ws``.
+
+On top of Strawberry's protocol handlers the gateway adds, for both protocols:
+authentication in the ``connection_init`` payload (no credentials: close 4401, refused
+credentials: close 4403; ``graphql-ws`` sends ``connection_error`` first), a limit on the wait
+for ``connection_init`` (close 4408), server keepalive (``ping`` on graphql-transport-ws,
+``ka`` on graphql-ws) and a coded error for an operation over the per-connection limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any, cast
+
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionErrorMessage,
+    StartMessage,
+)
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionInitMessage as LegacyInitMessage,
+)
+
+from gateway.auth import ANONYMOUS_ALL, NOBODY, Authenticator, AuthError
+from gateway.graphql.context import Context
+from gateway.graphql.errors import ErrorCode
+from gateway.settings import EventSettings
+
+__all__ = ["GraphQLWebSocket"]
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_INIT_TIMEOUT = 4408
+
+
+def _close_code(error: AuthError) -> int:
+    return CLOSE_UNAUTHENTICATED if error.missing else CLOSE_FORBIDDEN
+
+
+def _limit_error(limit: int) -> GraphQLError:
+    message = (
+        f"subscription limit reached: at most {limit} operations per connection; "
+        "complete one or open another connection"
+    )
+    return GraphQLError(message, extensions={"code": ErrorCode.RATE_LIMITED.value, "limit": limit})
+
+
+def _payload(message: dict[str, Any]) -> object:
+    payload = message.get("payload")
+    return {} if payload is None else payload
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with authentication, server pings and a coded limit error."""
+
+    keepalive_task: asyncio.Task[None] | None = None
+
+    @property
+    def gateway(self) -> GraphQLWebSocket:
+        return cast("GraphQLWebSocket", self.view)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        payload = _payload(cast(dict[str, Any], message))
+        if isinstance(payload, dict) and not self.connection_init_received:
+            try:
+                self.gateway.authenticate(self.context, payload)
+            except AuthError as error:
+                await self._refuse(error)
+                return
+        normalized = cast(ConnectionInitMessage, {"type": "connection_init", "payload": payload})
+        await super().handle_connection_init(normalized)
+        if self.connection_acknowledged and self.keepalive_task is None:
+            self.keepalive_task = asyncio.create_task(self._keepalive())
+
+    async def _refuse(self, error: AuthError) -> None:
+        if self.connection_init_timeout_task:
+            self.connection_init_timeout_task.cancel()
+        await self.websocket.close(code=_close_code(error), reason=str(error)[:100])
+
+    async def _keepalive(self) -> None:
+        with contextlib.suppress(WebSocketDisconnected):
+            while True:
+                await asyncio.sleep(self.gateway.keepalive_seconds)
+                await self.send_message({"type": "ping"})
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        limit = self.max_subscriptions_per_connection
+        busy = len(self.operations)
+        if (
+            self.connection_acknowledged
+            and message["id"] not in self.operations
+            and limit
+            and busy >= limit
+        ):
+            error = _limit_error(limit)
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
+
+    async def shutdown(self) -> None:
+        if self.keepalive_task is not None:
+            self.keepalive_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.keepalive_task
+        await super().shutdown()
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """graphql-ws with authentication, an init wait limit and a coded limit error."""
+
+    init_received = False
+
+    @property
+    def gateway(self) -> GraphQLWebSocket:
+        return cast("GraphQLWebSocket", self.view)
+
+    async def handle(self) -> None:
+        timer = asyncio.create_task(self._init_timeout())
+        try:
+            await super().handle()
+        finally:
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+
+    async def _init_timeout(self) -> None:
+        await asyncio.sleep(self.gateway.init_wait_seconds)
+        if not self.init_received:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnected):
+                await self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+
+    async def handle_connection_init(self, message: LegacyInitMessage) -> None:
+        self.init_received = True
+        payload = _payload(cast(dict[str, Any], message))
+        if isinstance(payload, dict):
+            try:
+                self.gateway.authenticate(self.context, payload)
+            except AuthError as error:
+                await self._refuse(error)
+                return
+        await super().handle_connection_init(message)
+
+    async def _refuse(self, error: AuthError) -> None:
+        code = ErrorCode.UNAUTHENTICATED.value
+        payload: dict[str, object] = {"message": str(error), "extensions": {"code": code}}
+        await self.send_message(ConnectionErrorMessage(type="connection_error", payload=payload))
+        await self.websocket.close(code=_close_code(error), reason=str(error)[:100])
+
+    async def handle_start(self, message: StartMessage) -> None:
+        limit = self.max_subscriptions_per_connection
+        busy = len(self.tasks)
+        if (
+            self.connection_acknowledged
+            and message["id"] not in self.tasks
+            and limit
+            and busy >= limit
+        ):
+            payload = _limit_error(limit).formatted
+            await self.send_message({"type": "error", "id": message["id"], "payload": payload})
+            return
+        await super().handle_start(message)
+
+
+class GraphQLWebSocket(GraphQL[Context, None]):
+    """The WebSocket side of ``/graphql``."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    def __init__(
+        self, schema: strawberry.Schema, authenticator: Authenticator, events: EventSettings
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            keep_alive=True,
+            keep_alive_interval=events.keepalive_seconds,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=events.connection_init_wait_seconds),
+            max_subscriptions_per_connection=events.max_subscriptions_per_connection,
+        )
+        self.authenticator = authenticator
+        self.keepalive_seconds = events.keepalive_seconds
+        self.init_wait_seconds = events.connection_init_wait_seconds
+
+    async def handle(self, websocket: WebSocket) -> None:
+        """Serve one WebSocket connection."""
+        await self.run(websocket)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        principal = NOBODY if self.authenticator.enabled else ANONYMOUS_ALL
+        context = Context(services=request.app.state.services, principal=principal)
+        context.request = request
+        return context
+
+    def authenticate(self, context: Context, payload: dict[str, object]) -> None:
+        """Set the connection's principal from a ``connection_init`` payload."""
+        context.principal = self.authenticator.authenticate_init(payload)

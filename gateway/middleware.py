@@ -1,0 +1,89 @@
+"""ASGI middleware: request body size limits, enforced while the body streams in.
+
+A declared ``Content-Length`` over the limit is refused before reading; a chunked body is
+counted as it arrives and refused as soon as it crosses the limit. Either way: 413.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["BodySizeLimit"]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Answer 413 to HTTP requests whose body exceeds the limit for their path."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, per_prefix: Sequence[tuple[str, int]] = ()
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.per_prefix = tuple(per_prefix)
+
+    def limit_for(self, path: str) -> int:
+        """The limit for ``path``: the first matching prefix, else ``max_bytes``."""
+        return next((n for prefix, n in self.per_prefix if path.startswith(prefix)), self.max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _refuse(send, limit)
+            return
+        await self._guarded(scope, receive, send, limit)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _refuse(send, limit)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = json.dumps({"errors": [{"message": f"request body exceeds {limit} bytes"}]}).encode()
+    headers = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
