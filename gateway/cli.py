@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 import uvicorn
 from pydantic import ValidationError
@@ -15,6 +17,8 @@ from gateway.settings import AuthMode, Settings, describe_validation_error
 
 __all__ = ["main"]
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
 DEV_BANNER = """
 ==============================================================================
   DEVELOPMENT MODE: sandbox providers, in-process bus, NO AUTHENTICATION.
@@ -23,65 +27,85 @@ DEV_BANNER = """
 ==============================================================================
 """
 
+INSECURE_BANNER = """
+==============================================================================
+  --insecure: NO CLIENT AUTHENTICATION. Every caller holds every scope.
+==============================================================================
+"""
+
+NO_AUTH = (
+    "refusing to start without client authentication: set GATEWAY_AUTH__MODE=jwt "
+    "(with GATEWAY_AUTH__JWT_SECRET or GATEWAY_AUTH__PUBLIC_KEY), or choose "
+    "GATEWAY_AUTH__MODE=none explicitly, or pass --insecure"
+)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (
-        ("serve", "run the gateway (production)"),
-        ("dev", "run with sandbox providers, no auth, GraphiQL"),
-    ):
-        command = commands.add_parser(name, help=help_text)
-        command.add_argument("--host", default="127.0.0.1")
-        command.add_argument("--port", type=int, default=8000)
-        command.add_argument("--log-level", default="info")
-        if name == "serve":
-            command.add_argument("--workers", type=int, default=1)
-            command.add_argument(
-                "--insecure", action="store_true", help="allow running without client auth"
-            )
+    serve = commands.add_parser("serve", help="run the gateway (production)")
+    _add_server_options(serve)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (needs Redis)")
+    serve.add_argument("--insecure", action="store_true", help="allow running without auth")
+    dev = commands.add_parser("dev", help="sandbox providers, no auth, GraphiQL")
+    _add_server_options(dev)
     commands.add_parser("export-schema", help="print the GraphQL SDL")
     return parser
 
 
-def _load_settings(**overrides: object) -> Settings:
+def _add_server_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--host", default="127.0.0.1")
+    command.add_argument("--port", type=int, default=8000)
+    command.add_argument("--log-level", default="info", choices=LOG_LEVELS)
+
+
+def _fail(message: str) -> NoReturn:
+    sys.exit(f"gateway: {message}")
+
+
+def _load_settings(**overrides: Any) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
-        sys.exit(f"gateway: {describe_validation_error(exc)}")
+        _fail(describe_validation_error(exc))
 
 
-def _check_auth(settings: Settings, insecure: bool) -> None:
-    mode = settings.auth.mode
-    if mode is None and not insecure:
-        sys.exit(
-            "gateway: refusing to start without client authentication: set GATEWAY_AUTH__MODE=jwt "
-            "(with GATEWAY_AUTH__JWT_SECRET or GATEWAY_AUTH__PUBLIC_KEY), or choose "
-            "GATEWAY_AUTH__MODE=none explicitly, or pass --insecure"
-        )
-    if mode is AuthMode.JWT and settings.auth.jwt_secret is None and not settings.auth.public_key:
-        sys.exit(
-            "gateway: GATEWAY_AUTH__MODE=jwt needs "
-            "GATEWAY_AUTH__JWT_SECRET or GATEWAY_AUTH__PUBLIC_KEY"
-        )
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
 
 
-def _run(settings: Settings, args: argparse.Namespace, workers: int = 1) -> None:
-    if workers > 1:
-        sys.exit("gateway: --workers > 1 needs GATEWAY_REDIS_URL and a process manager per worker")
+def _serve(args: argparse.Namespace) -> None:
+    settings = _load_settings()
+    if settings.auth.mode is None:
+        if not args.insecure:
+            _fail(NO_AUTH)
+        sys.stderr.write(INSECURE_BANNER)
+    if args.workers < 1:
+        _fail("--workers must be at least 1")
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    if settings.redis_url is None:
+        _fail("--workers > 1 needs GATEWAY_REDIS_URL: workers share events and caches there")
+    # each worker process builds its app (and reads the same environment) itself
+    uvicorn.run("gateway.app:create_app", factory=True, workers=args.workers, **options)
+
+
+def _dev(args: argparse.Namespace) -> None:
+    settings = _load_settings(sandbox=True, redis_url=None, auth={"mode": AuthMode.NONE})
+    sys.stderr.write(DEV_BANNER.format(host=args.host, port=args.port))
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``gateway`` command."""
     args = _parser().parse_args(argv)
     if args.command == "export-schema":
         sys.stdout.write(build_schema().as_str() + "\n")
         return
+    _configure_logging(args.log_level)
     if args.command == "dev":
-        settings = _load_settings(sandbox=True, auth={"mode": AuthMode.NONE})
-        sys.stderr.write(DEV_BANNER.format(host=args.host, port=args.port))
-        _run(settings, args)
-        return
-    settings = _load_settings()
-    _check_auth(settings, args.insecure)
-    _run(settings, args, args.workers)
+        _dev(args)
+    else:
+        _serve(args)
