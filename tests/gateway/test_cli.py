@@ -1,0 +1,142 @@
+"""The ``gateway`` command, run as a subprocess like an operator would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import JWT_SECRET, free_port
+
+GATEWAY = str(Path(sys.executable).parent / "gateway")
+START_TIMEOUT = 30
+
+
+def environment(**variables: str) -> dict[str, str]:
+    """The current environment without any GATEWAY_ variable, plus ``variables``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(variables)
+    return env
+
+
+def run(*args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own entry point
+        [GATEWAY, *args],
+        env=environment(**variables),
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+        check=False,
+    )
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gateway exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail("gateway did not answer /healthz in time")
+
+
+@contextmanager
+def running(*args: str, **variables: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Start ``gateway <args>`` on a free loopback port; terminate it afterwards."""
+    port = free_port()
+    command = [GATEWAY, *args, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(  # noqa: S603 - our own entry point
+        command, env=environment(**variables), stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base, process)
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def test_serve_refuses_to_start_without_auth() -> None:
+    result = run("serve", "--port", str(free_port()))
+    assert result.returncode != 0
+    assert "refusing to start without client authentication" in result.stderr
+    assert "GATEWAY_AUTH__MODE" in result.stderr
+
+
+def test_serve_insecure_starts_and_answers() -> None:
+    with running("serve", "--insecure") as (base, _):
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+        response = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"})
+        assert response.status_code == 200
+
+
+def test_serve_with_auth_mode_none_chosen_explicitly() -> None:
+    with running("serve", GATEWAY_AUTH__MODE="none") as (base, _):
+        assert httpx.get(f"{base}/healthz").status_code == 200
+
+
+def test_serve_with_jwt_auth_demands_tokens() -> None:
+    variables = {"GATEWAY_AUTH__MODE": "jwt", "GATEWAY_AUTH__JWT_SECRET": JWT_SECRET}
+    with running("serve", **variables) as (base, _):
+        response = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GATEWAY_AUTH__MODE", "kerberos-secret-value"),
+        ("GATEWAY_AUTH__JWT_SECRET", "too-short-secret-value"),
+        ("GATEWAY_AUTH__PUBLIC_KEY", "not-a-pem-secret-value"),
+        ("GATEWAY_PROVIDERS__VONAGE__PRIVATE_KEY", "garbage-secret-value"),
+        ("GATEWAY_LIMITS__MAX_BODY_BYTES", "-1"),
+    ],
+)
+def test_invalid_configuration_names_the_variable_not_the_value(variable: str, value: str) -> None:
+    result = run("serve", "--insecure", **{variable: value})
+    assert result.returncode != 0
+    assert "invalid configuration" in result.stderr
+    assert f"{variable}:" in result.stderr
+    assert value not in result.stderr + result.stdout
+
+
+def test_several_workers_need_redis() -> None:
+    result = run("serve", "--insecure", "--workers", "2", "--port", str(free_port()))
+    assert result.returncode != 0
+    assert "GATEWAY_REDIS_URL" in result.stderr
+
+
+def test_dev_serves_sandboxes_without_auth_and_graphiql() -> None:
+    with running("dev", GATEWAY_AUTH__MODE="jwt") as (base, process):
+        page = httpx.get(f"{base}/graphql", headers={"accept": "text/html"})
+        providers = httpx.post(
+            f"{base}/graphql", json={"query": "{ providers { id sandbox configured } }"}
+        ).json()["data"]["providers"]
+        process.terminate()
+        _, banner = process.communicate(timeout=15)
+    assert page.status_code == 200
+    assert "<title>" in page.text
+    assert all(p["sandbox"] and p["configured"] for p in providers)
+    assert "DEVELOPMENT MODE" in banner
+    assert "NO AUTHENTICATION" in banner
+    assert f"GraphiQL: {base}/graphql" in banner
+
+
+def test_export_schema_prints_the_sdl() -> None:
+    result = run("export-schema")
+    assert result.returncode == 0
+    assert "type Query {" in result.stdout
+    assert "providers: [ProviderInfo!]!" in result.stdout
