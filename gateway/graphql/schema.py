@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from gateway.graphql.catalog import CatalogQuery
 from gateway.graphql.errors import MaskUnexpectedErrors
 from gateway.graphql.limits import limit_extensions
 from gateway.settings import LimitSettings
 
-__all__ = ["build_schema"]
+__all__ = ["GatewaySchema", "build_schema"]
 
 QUERY_ROOTS: tuple[type, ...] = (CatalogQuery,)
 MUTATION_ROOTS: tuple[type, ...] = ()
@@ -19,6 +21,16 @@ SUBSCRIPTION_ROOTS: tuple[type, ...] = ()
 
 def _merge(name: str, roots: tuple[type, ...]) -> type | None:
     return merge_types(name, roots) if roots else None
+
+
+class GatewaySchema(strawberry.Schema):
+    """Strawberry's schema without its error log: ``MaskUnexpectedErrors`` logs what is
+    unexpected, and client mistakes (parse, validation, permissions) are not server errors."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        del errors, execution_context
 
 
 def build_schema(
@@ -32,7 +44,7 @@ def build_schema(
     ``extra_*`` roots are merged after the domain roots (test-only fields, never in
     ``schema.graphql``).
     """
-    return strawberry.Schema(
+    return GatewaySchema(
         query=merge_types("Query", QUERY_ROOTS + extra_queries),
         mutation=_merge("Mutation", MUTATION_ROOTS),
         subscription=_merge("Subscription", SUBSCRIPTION_ROOTS + extra_subscriptions),
