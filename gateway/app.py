@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import strawberry
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import health
 from gateway.graphql.router import build_graphql_router
@@ -42,6 +43,14 @@ def create_app(
     app.state.settings = settings
     app.include_router(health.router)
     app.include_router(build_graphql_router(settings, schema))
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "accept"],
+            max_age=600,
+        )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.limits.max_body_bytes,

@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: float = Field(default=86_400.0, gt=0)
     sandbox: bool = Field(default=False, description="serve unconfigured providers from sandboxes")
     graphiql: bool = True
+    cors_origins: tuple[str, ...] = Field(
+        default=(),
+        description="browser origins allowed to call /graphql (CORS) and open its WebSocket",
+    )
 
     def provider_settings(self, name: str) -> Any:
         """The settings model of provider ``name``."""

@@ -26,7 +26,9 @@ def build_graphql_router(settings: Settings, schema: strawberry.Schema | None = 
         graphiql=graphiql,
         heartbeat_seconds=settings.events.keepalive_seconds,
     )
-    websocket = GraphQLWebSocket(schema, authenticator, settings.events)
+    websocket = GraphQLWebSocket(
+        schema, authenticator, settings.events, allowed_origins=settings.cors_origins
+    )
     router = APIRouter()
     router.add_api_route(
         ENDPOINT_PATH, http.handle, methods=["GET", "POST"], include_in_schema=False

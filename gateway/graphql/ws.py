@@ -5,12 +5,15 @@ authentication in the ``connection_init`` payload (no credentials: close 4401, r
 credentials: close 4403; ``graphql-ws`` sends ``connection_error`` first), a limit on the wait
 for ``connection_init`` (close 4408), server keepalive (``ping`` on graphql-transport-ws,
 ``ka`` on graphql-ws) and a coded error for an operation over the per-connection limit.
+Browsers on other origins are refused at the handshake unless listed in
+``GATEWAY_CORS_ORIGINS`` (clients that send no ``Origin`` are not browsers).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -187,7 +190,11 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(
-        self, schema: strawberry.Schema, authenticator: Authenticator, events: EventSettings
+        self,
+        schema: strawberry.Schema,
+        authenticator: Authenticator,
+        events: EventSettings,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(
             schema,
@@ -197,6 +204,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
             connection_init_wait_timeout=timedelta(seconds=events.connection_init_wait_seconds),
             max_subscriptions_per_connection=events.max_subscriptions_per_connection,
+            allowed_origins=allowed_origins,
         )
         self.authenticator = authenticator
         self.keepalive_seconds = events.keepalive_seconds

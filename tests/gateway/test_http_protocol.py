@@ -202,3 +202,34 @@ async def test_subscription_needs_a_streaming_transport(client: httpx.AsyncClien
 async def test_other_methods_are_405(client: httpx.AsyncClient, method: str) -> None:
     response = await client.request(method, "/graphql", json={"query": "{ __typename }"})
     assert response.status_code == 405
+
+
+async def test_cors_for_listed_origins_only() -> None:
+    settings = gateway_settings(cors_origins=["https://app.example"])
+    preflight = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+    }
+    async with asgi_client(app=probe_app(settings)) as client:
+        allowed = await client.options(
+            "/graphql", headers={"origin": "https://app.example", **preflight}
+        )
+        refused = await client.options(
+            "/graphql", headers={"origin": "https://evil.example", **preflight}
+        )
+        post = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"origin": "https://app.example"}
+        )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-origin" not in refused.headers
+    assert post.headers["access-control-allow-origin"] == "https://app.example"
+
+
+async def test_no_cors_headers_by_default(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"origin": "https://app.example"}
+    )
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers

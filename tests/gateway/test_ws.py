@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin, Subprotocol
 
 from gateway.settings import Settings
 from tests.gateway.probe_schema import SECRET_DETAIL, probe_app
@@ -29,7 +30,7 @@ def ws_server(settings: Settings) -> Iterator[str]:
 
 @asynccontextmanager
 async def socket(url: str, protocol: str) -> AsyncIterator[ClientConnection]:
-    async with connect(url, subprotocols=[protocol], open_timeout=5) as ws:  # type: ignore[list-item]
+    async with connect(url, subprotocols=[Subprotocol(protocol)], open_timeout=5) as ws:
         assert ws.subprotocol == protocol
         yield ws
 
@@ -209,3 +210,15 @@ async def test_operations_over_the_limit_get_a_clear_error(protocol: str) -> Non
                 assert await receive(ws) == {"type": "complete", "id": "a"}
             await send(ws, start(protocol, "d", "subscription { probeTicks(count: 1) }"))
             assert (await receive(ws))["payload"] == {"data": {"probeTicks": 0}}
+
+
+async def test_browsers_on_other_origins_need_to_be_listed() -> None:
+    settings = gateway_settings(cors_origins=["https://app.example"])
+    protocols = [Subprotocol(TRANSPORT_WS)]
+    with ws_server(settings) as url:
+        async with connect(url, subprotocols=protocols, origin=Origin("https://app.example")) as ws:
+            assert (await init(ws))["type"] == "connection_ack"
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url, subprotocols=protocols, origin=Origin("https://evil.example")):
+                pass
+    assert refused.value.response.status_code == 403
