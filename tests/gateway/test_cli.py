@@ -119,14 +119,26 @@ def test_several_workers_need_redis() -> None:
     assert "GATEWAY_REDIS_URL" in result.stderr
 
 
+def test_several_workers_share_redis() -> None:
+    variables = {"GATEWAY_AUTH__MODE": "none", "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0"}
+    with running("serve", "--workers", "2", **variables) as (base, _):
+        assert httpx.get(f"{base}/readyz").status_code == 200
+
+
 def test_dev_serves_sandboxes_without_auth_and_graphiql() -> None:
-    with running("dev", GATEWAY_AUTH__MODE="jwt") as (base, process):
+    variables = {
+        "GATEWAY_AUTH__MODE": "jwt",
+        "GATEWAY_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+    }
+    with running("dev", **variables) as (base, process):
+        ready = httpx.get(f"{base}/readyz")
         page = httpx.get(f"{base}/graphql", headers={"accept": "text/html"})
         providers = httpx.post(
             f"{base}/graphql", json={"query": "{ providers { id sandbox configured } }"}
         ).json()["data"]["providers"]
         process.terminate()
         _, banner = process.communicate(timeout=15)
+    assert ready.status_code == 200, "dev uses in-process backends, never GATEWAY_REDIS_URL"
     assert page.status_code == 200
     assert "<title>" in page.text
     assert all(p["sandbox"] and p["configured"] for p in providers)
