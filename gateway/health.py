@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -11,6 +14,9 @@ __all__ = ["router"]
 
 router = APIRouter()
 
+#: a backend that takes longer than this to answer a probe is not ready
+PROBE_TIMEOUT_SECONDS = 2.0
+
 
 @router.get("/healthz", include_in_schema=False)
 async def healthz() -> dict[str, str]:
@@ -18,17 +24,29 @@ async def healthz() -> dict[str, str]:
 
 
 async def _store_answers(services: Services) -> bool:
+    await services.store.get("readyz-probe")
+    return True
+
+
+async def _within_timeout(check: Awaitable[bool]) -> bool:
     try:
-        await services.store.get("readyz-probe")
+        async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+            return await check
     except Exception:
         return False
-    return True
+
+
+async def _checks(services: Services) -> dict[str, bool]:
+    """Every backend probed at once, each within ``PROBE_TIMEOUT_SECONDS``."""
+    probes = {"store": _store_answers(services)}
+    results = await asyncio.gather(*(_within_timeout(probe) for probe in probes.values()))
+    return dict(zip(probes, results, strict=True))
 
 
 @router.get("/readyz", include_in_schema=False)
 async def readyz(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
-    checks = {"store": await _store_answers(services)}
+    checks = await _checks(services)
     ready = all(checks.values())
     body = {"status": "ready" if ready else "unavailable", "checks": checks}
     return JSONResponse(body, status_code=200 if ready else 503)

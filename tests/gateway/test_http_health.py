@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import httpx
 
+from gateway.health import PROBE_TIMEOUT_SECONDS
 from tests.support import asgi_client, free_port, gateway_settings, live_server
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -40,6 +44,21 @@ async def test_not_ready_when_redis_does_not_answer() -> None:
     assert ready.json()["status"] == "unavailable"
     assert ready.json()["checks"]["store"] is False
     assert alive.status_code == 200
+
+
+async def test_not_ready_when_redis_hangs() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        settings = gateway_settings(redis_url=f"redis://127.0.0.1:{port}/0")
+        async with asgi_client(settings) as client:
+            started = time.monotonic()
+            ready = await client.get("/readyz")
+            elapsed = time.monotonic() - started
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["store"] is False
+    assert elapsed < PROBE_TIMEOUT_SECONDS + 2
 
 
 def test_health_over_loopback() -> None:
