@@ -112,6 +112,15 @@ class EventSettings(BaseModel):
     max_subscriptions_per_connection: int = Field(default=20, gt=0)
     connection_init_wait_seconds: float = Field(default=10.0, gt=0)
     keepalive_seconds: float = Field(default=15.0, gt=0)
+    dedupe_max_entries: int = Field(
+        default=200_000, gt=0, description="in-process backend: ids remembered at most"
+    )
+    redis_prefix: str = Field(
+        default="gateway:events",
+        min_length=1,
+        pattern=r"^[^{}\s]+$",
+        description="Redis key prefix of the event stream and dedupe keys",
+    )
 
 
 def _providers_model() -> type[BaseModel]:

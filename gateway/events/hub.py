@@ -1,0 +1,99 @@
+"""Local fan-out: one bounded queue per subscriber in this process.
+
+Overflow policy: a subscriber whose queue is full is *ended*, never silently skipped.
+Its queue is dropped and its next read raises ``Overflowed``; the stream turns that into
+``SubscriberTooSlow`` with the cursor of the last event it delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+from gateway.events.model import EventFilter, StoredEvent
+
+__all__ = ["Closed", "Hub", "HubStats", "Overflowed", "Subscriber"]
+
+
+class Overflowed(Exception):
+    """The subscriber's queue overflowed and it was ended."""
+
+
+class Closed(Exception):
+    """The bus shut down; the subscriber ends normally."""
+
+
+class Subscriber:
+    """A bounded queue of live events matching ``event_filter``."""
+
+    def __init__(self, event_filter: EventFilter, maxsize: int) -> None:
+        self.event_filter = event_filter
+        self._maxsize = maxsize
+        self._queue: deque[StoredEvent] = deque()
+        self._wakeup = asyncio.Event()
+        self._ended: Exception | None = None
+
+    def offer(self, item: StoredEvent) -> bool:
+        """Queue ``item``; ``False`` (and the subscriber ended) when the queue is full."""
+        if self._ended is not None:
+            return True
+        if len(self._queue) >= self._maxsize:
+            self.end(Overflowed())
+            return False
+        self._queue.append(item)
+        self._wakeup.set()
+        return True
+
+    def end(self, reason: Exception) -> None:
+        """Stop queueing; the next ``get`` raises ``reason`` once the queue is dropped."""
+        if self._ended is None:
+            self._ended = reason
+            if isinstance(reason, Overflowed):
+                self._queue.clear()
+            self._wakeup.set()
+
+    async def get(self) -> StoredEvent:
+        """The next queued event; raises ``Overflowed`` or ``Closed`` when ended."""
+        while not self._queue:
+            if self._ended is not None:
+                raise self._ended
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        return self._queue.popleft()
+
+
+@dataclass(slots=True)
+class HubStats:
+    subscribers: int = 0
+    dispatched: int = 0
+    slow_subscribers_ended: int = 0
+
+
+class Hub:
+    """The set of this process's subscribers; ``dispatch`` offers an event to each match."""
+
+    def __init__(self) -> None:
+        self._subscribers: set[Subscriber] = set()
+        self.stats = HubStats()
+
+    def add(self, subscriber: Subscriber) -> None:
+        self._subscribers.add(subscriber)
+        self.stats.subscribers = len(self._subscribers)
+
+    def remove(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+        self.stats.subscribers = len(self._subscribers)
+
+    def dispatch(self, item: StoredEvent) -> None:
+        self.stats.dispatched += 1
+        for subscriber in list(self._subscribers):
+            if subscriber.event_filter.matches(item.event) and not subscriber.offer(item):
+                self.stats.slow_subscribers_ended += 1
+                self.remove(subscriber)
+
+    def end_all(self, reason: Exception) -> None:
+        """End every subscriber (shutdown: ``Closed``; lost events: ``Overflowed``)."""
+        for subscriber in list(self._subscribers):
+            subscriber.end(reason)
+            self.remove(subscriber)

@@ -1,0 +1,124 @@
+"""Webhook delivery -> adapter verification and normalization -> the bus.
+
+Nothing reaches the bus unless the provider's adapter verified the delivery, and a
+delivery's events are published together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway.events.base import EventBus
+from gateway.events.model import BusUnavailable, StoredEvent
+from providers import (
+    MalformedWebhook,
+    MeetingEvent,
+    NotConfigured,
+    ProviderAdapter,
+    ProviderError,
+    UnsupportedOperation,
+    WebhookAuthError,
+    WebhookDelivery,
+)
+
+__all__ = ["IngestOutcome", "IngestStats", "UnknownProvider", "WebhookIngest"]
+
+
+class UnknownProvider(Exception):
+    """No such provider, or it is not configured (or takes no webhooks) here."""
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """Counters of webhook deliveries since start."""
+
+    deliveries: int = 0
+    published: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    rejected_auth: int = 0
+    rejected_malformed: int = 0
+    rejected_too_large: int = 0
+    unavailable: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """The verified events of one delivery: those appended now and the duplicates."""
+
+    event_ids: tuple[str, ...]
+    published: tuple[StoredEvent, ...]
+    duplicates: tuple[str, ...]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WebhookIngest:
+    """Verify a delivery with its provider's adapter and publish what it yields."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        adapters: Callable[[str], ProviderAdapter[Any]],
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._bus = bus
+        self._adapters = adapters
+        self._clock = clock
+        self.stats = IngestStats()
+
+    def accepts(self, provider: str) -> bool:
+        """``provider`` is registered and configured here."""
+        try:
+            self._adapter(provider)
+        except UnknownProvider:
+            return False
+        return True
+
+    def _adapter(self, provider: str) -> ProviderAdapter[Any]:
+        try:
+            return self._adapters(provider)
+        except (KeyError, NotConfigured):
+            raise UnknownProvider(provider) from None
+
+    async def deliver(self, provider: str, delivery: WebhookDelivery) -> IngestOutcome:
+        """Raises ``UnknownProvider``, ``WebhookAuthError``, ``MalformedWebhook`` or
+        ``BusUnavailable`` (also for a provider failure during verification)."""
+        adapter = self._adapter(provider)
+        self.stats.deliveries += 1
+        try:
+            events = await adapter.parse_webhook(delivery)
+        except WebhookAuthError:
+            self.stats.rejected_auth += 1
+            raise
+        except MalformedWebhook:
+            self.stats.rejected_malformed += 1
+            raise
+        except UnsupportedOperation:
+            raise UnknownProvider(provider) from None
+        except ProviderError as exc:
+            self.stats.unavailable += 1
+            raise BusUnavailable(f"{provider}: verification could not complete") from exc
+        return await self._publish(events)
+
+    async def _publish(self, events: list[MeetingEvent]) -> IngestOutcome:
+        if not events:
+            self.stats.ignored += 1
+            return IngestOutcome((), (), ())
+        try:
+            result = await self._bus.publish(events, self._clock())
+        except BusUnavailable:
+            self.stats.unavailable += 1
+            raise
+        self.stats.published += len(result.appended)
+        self.stats.duplicates += len(result.duplicates)
+        ids = tuple(event.id for event in events)
+        return IngestOutcome(ids, result.appended, result.duplicates)

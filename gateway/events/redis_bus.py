@@ -1,0 +1,269 @@
+"""The Redis backend: one stream shared by every replica, one reader task per replica.
+
+``publish`` runs one Lua script: for each event, ``SET NX PX`` on its id and, only when
+the id is new, ``INCR`` of the append counter and ``XADD`` (the counter value stored in
+the entry) with ``MAXLEN ~ retention_count``; then ``XTRIM MINID ~`` by the retention age
+(Redis server time). A duplicate delivered to two replicas at once is thus appended
+once, and a delivery's events are appended together or not at all.
+
+Trimming removes the oldest entries only, so ``counter - XLEN`` entries are gone and an
+entry whose counter value is below that lost its successors: its cursor is past the
+retention. Replay reads ``GET counter``, ``XLEN`` and ``XRANGE`` in one ``MULTI``.
+
+Each replica runs ONE reader (``XREAD BLOCK`` from the last id it dispatched) and fans
+out to its local subscribers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from gateway.events.base import LogBus
+from gateway.events.codec import decode_event, encode_event
+from gateway.events.cursors import parse_redis_cursor, parse_stream_id, redis_cursor, stream_id
+from gateway.events.hub import Closed, Overflowed
+from gateway.events.model import (
+    BusUnavailable,
+    InvalidCursor,
+    Position,
+    PublishResult,
+    StoredEvent,
+)
+from gateway.settings import EventSettings
+from providers import MeetingEvent
+
+__all__ = ["RedisEventBus"]
+
+log = logging.getLogger("gateway.events")
+
+APPEND_SCRIPT = """
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for i = 3, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[3]) then
+    local n = redis.call('INCR', KEYS[2])
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1], 's', n)
+    out[#out + 1] = id .. ' ' .. n
+  else
+    out[#out + 1] = ''
+  end
+end
+local min_id = now_ms - tonumber(ARGV[2])
+if min_id > 0 then
+  redis.call('XTRIM', KEYS[1], 'MINID', '~', min_id)
+end
+return out
+"""
+
+READ_BLOCK_MS = 2_000
+READ_COUNT = 500
+LIVE_WAIT_SECONDS = 5.0
+RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0)
+_NO_POSITION: Position = (0, 0, 0)
+
+
+class RedisEventBus(LogBus):
+    """The shared log for several gateway processes."""
+
+    backend = "redis"
+
+    def __init__(self, settings: EventSettings, url: str) -> None:
+        super().__init__(settings)
+        self._client: Redis = Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=3.0,
+            socket_timeout=READ_BLOCK_MS / 1000 + 5.0,
+        )
+        tag = "{" + settings.redis_prefix + "}"
+        self.stream_key = f"{tag}:stream"
+        self.counter_key = f"{tag}:appended"
+        self.seen_prefix = f"{tag}:seen:"
+        self._append = self._client.register_script(APPEND_SCRIPT)
+        self._reader: asyncio.Task[None] | None = None
+        self._live = asyncio.Event()
+        self._reader_failures = 0
+        self._closing = False
+
+    async def start(self) -> None:
+        if self._reader is None:
+            self._reader = asyncio.create_task(self._read_loop(), name="event-bus-reader")
+
+    async def aclose(self) -> None:
+        self._closing = True
+        if self._reader is not None:
+            self._reader.cancel()
+            # redis-py may turn the cancellation of a blocked XREAD into a connection
+            # error; the loop then sees ``_closing`` and ends by itself within one block
+            await asyncio.wait({self._reader}, timeout=READ_BLOCK_MS / 1000 + 1.0)
+            self._reader = None
+        self.hub.end_all(Closed())
+        await self._client.aclose()
+
+    async def ready(self) -> bool:
+        if self._reader is None or self._reader.done():
+            return False
+        try:
+            return bool(await self._client.ping())
+        except (RedisError, OSError):
+            return False
+
+    def stats(self) -> dict[str, Any]:
+        return {**super().stats(), "readerFailures": self._reader_failures}
+
+    def parse_cursor(self, cursor: str) -> Position:
+        return parse_redis_cursor(cursor)
+
+    def cursor_of(self, position: Position) -> str:
+        return redis_cursor(position)
+
+    async def publish(self, events: Sequence[MeetingEvent], received_at: datetime) -> PublishResult:
+        if not events:
+            return PublishResult((), ())
+        keys = [
+            self.stream_key,
+            self.counter_key,
+            *(self.seen_prefix + event.id for event in events),
+        ]
+        args: list[str | int] = [
+            self.settings.retention_count,
+            int(self.settings.retention_seconds * 1000),
+            int(self.settings.dedupe_seconds * 1000),
+            *(encode_event(event, received_at) for event in events),
+        ]
+        try:
+            ids: list[str] = await self._append(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            raise BusUnavailable("the event log (Redis) is unavailable") from exc
+        appended = tuple(
+            self._stored(event, received_at, *answer.split())
+            for event, answer in zip(events, ids, strict=True)
+            if answer
+        )
+        duplicates = tuple(e.id for e, answer in zip(events, ids, strict=True) if not answer)
+        return PublishResult(appended, duplicates)
+
+    def _stored(
+        self, event: MeetingEvent, received_at: datetime, entry_id: str, counter: str
+    ) -> StoredEvent:
+        position = (*parse_stream_id(entry_id), int(counter))
+        return StoredEvent(event, received_at, position, redis_cursor(position))
+
+    def _decode_entry(self, entry_id: str, fields: dict[str, str]) -> StoredEvent:
+        event, received_at = decode_event(fields["e"])
+        return self._stored(event, received_at, entry_id, fields["s"])
+
+    async def _transaction(self, *commands: tuple[str, ...]) -> list[Any]:
+        try:
+            async with self._client.pipeline(transaction=True) as pipe:
+                for command in commands:
+                    pipe.execute_command(*command)
+                answers: list[Any] = await pipe.execute(raise_on_error=False)
+        except (RedisError, OSError) as exc:
+            raise BusUnavailable("the event log (Redis) is unavailable") from exc
+        return answers
+
+    async def head(self) -> Position:
+        counter, info = await self._transaction(
+            ("GET", self.counter_key), ("XINFO", "STREAM", self.stream_key)
+        )
+        if isinstance(info, ResponseError) and "no such key" in str(info).lower():
+            return _NO_POSITION
+        if isinstance(info, Exception):
+            raise BusUnavailable("the event log (Redis) answered an error") from info
+        return (*parse_stream_id(info["last-generated-id"]), int(counter or 0))
+
+    async def _trimmed(self) -> tuple[int, int]:
+        """``(append counter, entries trimmed so far)``."""
+        counter, length = await self._transaction(
+            ("GET", self.counter_key), ("XLEN", self.stream_key)
+        )
+        return int(counter or 0), int(counter or 0) - int(length)
+
+    async def read_after(self, position: Position, limit: int) -> list[StoredEvent]:
+        counter, length, entries = await self._transaction(
+            ("GET", self.counter_key),
+            ("XLEN", self.stream_key),
+            ("XRANGE", self.stream_key, f"({stream_id(position)}", "+", "COUNT", str(limit)),
+        )
+        if isinstance(entries, Exception):
+            raise BusUnavailable("the event log (Redis) answered an error") from entries
+        _check_position(position[2], int(counter or 0), int(counter or 0) - int(length))
+        return [self._decode_entry(entry_id, fields) for entry_id, fields in entries]
+
+    async def _ensure_live(self) -> None:
+        if self._reader is None:
+            raise BusUnavailable("the event bus is not started")
+        try:
+            await asyncio.wait_for(self._live.wait(), LIVE_WAIT_SECONDS)
+        except TimeoutError:
+            raise BusUnavailable("the event log (Redis) is unavailable") from None
+
+    async def _read_loop(self) -> None:
+        position: Position | None = None
+        failures = 0
+        while not self._closing:
+            try:
+                if position is None:
+                    position = await self.head()
+                    self._live.set()
+                elif failures:
+                    await self._end_subscribers_if_trimmed(position)
+                failures = 0
+                position = await self._read_once(position)
+            except (RedisError, OSError, BusUnavailable) as exc:
+                if self._closing:
+                    return
+                delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                failures += 1
+                self._reader_failures += 1
+                log.warning("event bus reader: %s; retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+
+    async def _read_once(self, position: Position) -> Position:
+        answer = cast(
+            "list[tuple[str, list[tuple[str, dict[str, str]]]]] | None",
+            await self._client.xread(
+                {self.stream_key: stream_id(position)}, count=READ_COUNT, block=READ_BLOCK_MS
+            ),
+        )
+        for _stream, entries in answer or ():
+            for entry_id, fields in entries:
+                position = self._dispatch(entry_id, fields) or position
+        return position
+
+    def _dispatch(self, entry_id: str, fields: dict[str, str]) -> Position | None:
+        try:
+            item = self._decode_entry(entry_id, fields)
+        except (KeyError, ValueError):
+            log.exception("event bus: skipping unreadable stream entry %s", entry_id)
+            return None
+        self.hub.dispatch(item)
+        return item.position
+
+    async def _end_subscribers_if_trimmed(self, position: Position) -> None:
+        """After an outage: if events we never read were trimmed, no subscriber here
+        can continue without a gap; end them so they resume (and learn the gap)."""
+        _counter, trimmed = await self._trimmed()
+        if trimmed > position[2]:
+            log.warning("event bus reader: events were trimmed during an outage")
+            self.hub.end_all(Overflowed())
+
+
+def _check_position(counter: int, appended: int, trimmed: int) -> None:
+    """Whether the events after the entry with append counter ``counter`` are all kept."""
+    if counter > appended:
+        raise InvalidCursor("unknown cursor: it is ahead of this event log")
+    if counter < trimmed:
+        raise InvalidCursor(
+            "cursor is older than the event retention: events after it were discarded; "
+            "subscribe without after"
+        )
