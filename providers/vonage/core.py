@@ -75,7 +75,7 @@ class VonageCore(ProviderAdapter[VonageSettings]):
         """One keyset page of ``path`` (``/rooms`` or ``/themes/{id}/rooms``)."""
         if limit < 1:
             raise InvalidRequest(self.name, "page size must be at least 1", field="first")
-        if cursor is not None and not cursor.isdigit():
+        if cursor is not None and not (cursor.isascii() and cursor.isdigit()):
             raise InvalidRequest(self.name, "not a Vonage page cursor", field="after")
         size = min(limit, MAX_PAGE_SIZE)
         params: dict[str, Any] = {"page_size": size}

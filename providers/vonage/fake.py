@@ -267,24 +267,33 @@ class FakeVonage(ThemeRoutes):
 
     def _apply_callback(self, event_type: EventType, payload: dict[str, Any]) -> None:
         """Keep the state consistent with what the callback announces."""
-        recording_id = payload.get("recording_id")
-        if recording_id is not None:
-            recording = self.recordings.setdefault(
-                recording_id,
-                {"id": recording_id, "session_id": payload["session_id"], "status": "started"},
-            )
-            recording.setdefault("started_at", payload.get("started_at") or format_time(self.now()))
-            if "ended_at" in payload:
-                recording.update(started_at=payload["started_at"], ended_at=payload["ended_at"])
-                recording["status"] = "stopped"
-            if event_type is EventType.RECORDING_READY:
-                self._publish_recording(recording, payload["url"])
+        if "recording_id" in payload:
+            self._track_recording(event_type, payload)
         room = self.rooms.get(str(payload.get("room_id")))
-        ends_room = event_type is EventType.ROOM_EXPIRED or (
-            event_type is EventType.SESSION_ENDED and room is not None and room["expire_after_use"]
-        )
-        if room is not None and ends_room:
+        if room is None:
+            return
+        if event_type is EventType.ROOM_EXPIRED or (
+            event_type is EventType.SESSION_ENDED and room["expire_after_use"]
+        ):
             room["expires_at"] = min(room["expires_at"], format_time(self.now()))
+
+    def _track_recording(self, event_type: EventType, payload: dict[str, Any]) -> None:
+        recording_id = payload["recording_id"]
+        recording = self.recordings.setdefault(
+            recording_id,
+            {
+                "id": recording_id,
+                "session_id": payload["session_id"],
+                "started_at": format_time(self.now()),
+                "status": "started",
+            },
+        )
+        if "ended_at" in payload:
+            recording.update(
+                started_at=payload["started_at"], ended_at=payload["ended_at"], status="stopped"
+            )
+        if event_type is EventType.RECORDING_READY:
+            self._publish_recording(recording, payload["url"])
 
     def _sign(self, body: bytes) -> str:
         claims = {

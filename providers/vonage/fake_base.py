@@ -113,12 +113,7 @@ class VonageSandboxBase(FakeAPI):
         return None
 
     async def _dispatch(self, request: httpx.Request) -> httpx.Response:
-        if request.url.host == S3_HOST:
-            return self._s3_upload(request)
         return self._authorize(request) or await super()._dispatch(request)
-
-    def _s3_upload(self, request: httpx.Request) -> httpx.Response:
-        raise NotImplementedError  # pragma: no cover - provided by the theme routes
 
     # rooms as the API renders them
     def participant_token(self) -> str:

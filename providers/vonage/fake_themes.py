@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from providers._fake import json_response
-from providers.vonage.fake_base import S3_URL, VonageSandboxBase
+from providers.vonage.fake_base import S3_HOST, S3_URL, VonageSandboxBase
 from providers.vonage.fake_wire import (
     THEME_FIELDS,
     bad,
@@ -91,6 +91,12 @@ class ThemeRoutes(VonageSandboxBase):
         self.route("GET", "/themes/(?P<theme_id>[^/]+)/rooms", self._theme_rooms)
         self.route("PUT", "/themes/(?P<theme_id>[^/]+)/finalizeLogos", self._finalize)
         self.route("PATCH", "/applications", self._update_application)
+
+    async def _dispatch(self, request: httpx.Request) -> httpx.Response:
+        # the S3 host of the upload forms takes no Vonage credentials
+        if request.url.host == S3_HOST:
+            return self._s3_upload(request)
+        return await super()._dispatch(request)
 
     def _theme(self, theme_id: str) -> dict[str, Any] | httpx.Response:
         if not is_guid(theme_id):
