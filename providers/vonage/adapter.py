@@ -65,7 +65,7 @@ class VonageAdapter(VonageThemes):
     async def create_room(self, spec: RoomSpec) -> Room:
         """``POST /rooms``; with ``spec.webhook`` the room's ``callback_urls`` point at it."""
         body = room_input.create_body(spec, now=self._now())
-        return to_room(await self._json("POST", "/rooms", json=body))
+        return to_room(await self._record("POST", "/rooms", json=body))
 
     async def list_rooms(self, cursor: str | None, limit: int) -> RoomPage:
         """One keyset page; ``cursor`` is the API's numeric ``start_id``."""
@@ -83,7 +83,7 @@ class VonageAdapter(VonageThemes):
             cursor = page.next_cursor
 
     async def get_room(self, native_id: str) -> Room:
-        return to_room(await self._json("GET", f"/rooms/{self._known_id(native_id, 'room')}"))
+        return to_room(await self._record("GET", f"/rooms/{self._known_id(native_id, 'room')}"))
 
     async def update_room(self, native_id: str, update: RoomUpdate) -> Room:
         """``PATCH /rooms/{id}``; only long-term rooms can be updated, which is checked first."""
@@ -107,7 +107,7 @@ class VonageAdapter(VonageThemes):
 
     async def _patch_room(self, native_id: str, details: dict[str, Any]) -> Room:
         path = f"/rooms/{self._known_id(native_id, 'room')}"
-        return to_room(await self._json("PATCH", path, json={"update_details": details}))
+        return to_room(await self._record("PATCH", path, json={"update_details": details}))
 
     # recordings and dial-in
     async def list_recordings(self, session_id: str) -> list[Recording]:
@@ -118,8 +118,8 @@ class VonageAdapter(VonageThemes):
         return [to_recording(item, room) for item in recording_records(body)]
 
     async def get_recording(self, native_id: str) -> Recording:
-        body = await self._json("GET", f"/recordings/{self._known_id(native_id, 'recording')}")
-        session = body.get("session_id") if isinstance(body, dict) else None
+        body = await self._record("GET", f"/recordings/{self._known_id(native_id, 'recording')}")
+        session = body.get("session_id")
         room = await self._session_room(session) if isinstance(session, str) else None
         return to_recording(body, room)
 

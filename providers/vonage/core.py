@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -61,6 +62,15 @@ class VonageCore(ProviderAdapter[VonageSettings]):
             raise ProviderUnavailable(
                 self.name, f"{method} {path}: answer is not JSON", status=response.status_code
             ) from None
+
+    async def _record(
+        self, method: str, path: str, *, key: str = "id", **kwargs: Any
+    ) -> Mapping[str, Any]:
+        """A single resource (room, theme, recording): an object with its id ``key``."""
+        body = await self._json(method, path, **kwargs)
+        if not isinstance(body, Mapping) or key not in body:
+            raise ProviderUnavailable(self.name, f"{method} {path}: unexpected answer")
+        return body
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

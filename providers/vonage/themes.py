@@ -25,16 +25,17 @@ class VonageThemes(VonageCore):
 
     async def get_theme(self, native_id: str) -> Theme:
         path = f"/themes/{self._known_id(native_id, 'theme')}"
-        return to_theme(await self._json("GET", path))
+        return to_theme(await self._record("GET", path, key="theme_id"))
 
     async def create_theme(self, spec: ThemeSpec) -> Theme:
         body = theme_input.create_body(spec)
-        return to_theme(await self._json("POST", "/themes", json=body))
+        return to_theme(await self._record("POST", "/themes", key="theme_id", json=body))
 
     async def update_theme(self, native_id: str, update: ThemeUpdate) -> Theme:
         details = theme_input.update_details(update)
         path = f"/themes/{self._known_id(native_id, 'theme')}"
-        return to_theme(await self._json("PATCH", path, json={"update_details": details}))
+        body = {"update_details": details}
+        return to_theme(await self._record("PATCH", path, key="theme_id", json=body))
 
     async def delete_theme(self, native_id: str, *, force: bool = False) -> None:
         """Without ``force`` a theme in use is refused; with it, its rooms fall back to

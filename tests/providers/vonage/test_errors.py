@@ -143,3 +143,11 @@ async def test_400_is_invalid_request_with_the_api_message(
     fake.inject(status=400, body=body)
     with pytest.raises(InvalidRequest, match='InputValidationError: "display_name" is required'):
         await adapter.create_room(RoomSpec(display_name="Room"))
+
+
+async def test_an_unexpected_answer_is_the_providers_failure(
+    adapter: VonageAdapter, fake: FakeVonage
+) -> None:
+    fake.inject(status=200, body={"unexpected": True})
+    with pytest.raises(ProviderUnavailable, match="unexpected answer"):
+        await adapter.get_room("0c8bb2b8-4a7b-4f51-a3c4-6b6f5e1d9c00")
