@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gateway.graphql.catalog import CatalogQuery
 from gateway.graphql.errors import MaskUnexpectedErrors
 from gateway.graphql.limits import limit_extensions
+from gateway.graphql.rooms import RoomMutation, RoomQuery
+from gateway.graphql.scalars import SCALAR_MAP
+from gateway.graphql.themes import ThemeMutation, ThemeQuery
 from gateway.settings import LimitSettings
 
 __all__ = ["GatewaySchema", "build_schema"]
 
-QUERY_ROOTS: tuple[type, ...] = (CatalogQuery,)
-MUTATION_ROOTS: tuple[type, ...] = ()
+QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery)
+MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation)
 SUBSCRIPTION_ROOTS: tuple[type, ...] = ()
 
 
@@ -49,4 +53,5 @@ def build_schema(
         mutation=_merge("Mutation", MUTATION_ROOTS),
         subscription=_merge("Subscription", SUBSCRIPTION_ROOTS + extra_subscriptions),
         extensions=[MaskUnexpectedErrors, *limit_extensions(limits or LimitSettings())],
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

@@ -41,40 +41,11 @@ ROOT_TYPES = ("Query", "Mutation", "Subscription")
 
 PENDING: frozenset[str] = frozenset(
     {
-        # Query fields
-        "Query.rooms",
-        "Query.room",
-        "Query.themes",
-        "Query.theme",
-        # Mutation fields
-        "Mutation.createRoom",
-        "Mutation.updateRoom",
-        "Mutation.closeRoom",
-        "Mutation.createTheme",
-        "Mutation.updateTheme",
-        "Mutation.deleteTheme",
-        "Mutation.setDefaultTheme",
         # Subscription fields
         "Subscription.roomEvents",
         "Subscription.participantEvents",
         "Subscription.recordingEvents",
         # types reached only through the fields above
-        "DateTime",
-        "JSON",
-        "RoomKind",
-        "JoinApproval",
-        "RecordingOptions",
-        "Room",
-        "PageInfo",
-        "RoomEdge",
-        "ProviderFailure",
-        "RoomConnection",
-        "Theme",
-        "RecordingOptionsInput",
-        "CreateRoomInput",
-        "UpdateRoomInput",
-        "CreateThemeInput",
-        "UpdateThemeInput",
         "RoomEvent",
         "ParticipantEvent",
         "SessionEvent",

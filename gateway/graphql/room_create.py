@@ -1,0 +1,84 @@
+"""``createRoom``: which provider, which webhooks, and at most one room per idempotency key."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from gateway.graphql.context import Info
+from gateway.graphql.enums import Provider, provider_name
+from gateway.graphql.errors import bad_input
+from gateway.graphql.loaders import resource_cache
+from gateway.graphql.room_inputs import CreateRoomInput, room_spec
+from gateway.graphql.targets import adapter_for, present
+from gateway.idempotency import IdempotencyStore, fingerprint
+from gateway.services import Services
+from providers import Capability, ProviderAdapter, RoomSpec, WebhookTarget
+from providers import Room as DomainRoom
+
+__all__ = ["create_room"]
+
+#: how much longer than the provider's own budget a claim on an idempotency key may last
+_CLAIM_MARGIN_SECONDS = 15.0
+
+
+def _creation_provider(services: Services, requested: Provider | None) -> str:
+    """The named provider, else the configured default, else the only one that creates."""
+    if requested is not None:
+        return provider_name(requested)
+    default = services.settings.default_provider
+    if default:
+        if default.lower() not in services.providers:
+            raise bad_input(f"the default provider {default!r} is not registered", field="provider")
+        return default.lower()
+    creators = [
+        handle.name
+        for handle in services.configured()
+        if handle.adapter is not None and Capability.ROOMS_CREATE in handle.adapter.capabilities
+    ]
+    if len(creators) != 1:
+        raise bad_input("provider is required: no default provider is configured", field="provider")
+    return creators[0]
+
+
+def _webhook(services: Services, adapter: ProviderAdapter[Any]) -> WebhookTarget | None:
+    """Where the provider should send this room's events, when the gateway is reachable."""
+    public_url = services.settings.public_url
+    if not public_url:
+        return None
+    secret = getattr(adapter.settings, "webhook_token", None)
+    token = None if secret is None else secret.get_secret_value()
+    return WebhookTarget(base_url=f"{public_url.rstrip('/')}/webhooks/{adapter.name}", token=token)
+
+
+async def create_room(info: Info, data: CreateRoomInput) -> DomainRoom:
+    """Create the room ``data`` describes, once per idempotency key, and cache it."""
+    services = info.context.services
+    adapter = adapter_for(
+        services, _creation_provider(services, present(data.provider)), Capability.ROOMS_CREATE
+    )
+    spec = room_spec(data, adapter.name, _webhook(services, adapter))
+    key = present(data.idempotency_key)
+    if key is None:
+        room = await adapter.create_room(spec)
+    else:
+        room, created = await _create_once(info, adapter, spec, key)
+        if not created:
+            return room
+    await resource_cache(services).remember_room(room, changed=False)
+    return room
+
+
+async def _create_once(
+    info: Info, adapter: ProviderAdapter[Any], spec: RoomSpec, key: str
+) -> tuple[DomainRoom, bool]:
+    services = info.context.services
+    pending = adapter.settings.timeouts.total + _CLAIM_MARGIN_SECONDS
+    store = IdempotencyStore(
+        services.store, services.settings.idempotency_ttl_seconds, pending_seconds=pending
+    )
+    material = [adapter.name, dataclasses.asdict(dataclasses.replace(spec, webhook=None))]
+    owner = info.context.principal.subject or ""
+    return await store.create(
+        f"createRoom:{owner}:{key}", fingerprint(material), lambda: adapter.create_room(spec)
+    )

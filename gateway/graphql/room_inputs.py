@@ -1,0 +1,145 @@
+"""Room inputs and their gateway-level validation, done before any provider call.
+
+Every refusal is ``BAD_USER_INPUT`` naming the input field. Provider-specific rules
+(lengths, ``providerOptions`` keys) are the adapters' to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from gateway.graphql.enums import JoinApproval, Provider, RoomKind
+from gateway.graphql.errors import bad_input
+from gateway.graphql.scalars import JSON, require_offset
+from gateway.graphql.targets import parse_id, present
+from providers import UNSET, RecordingOptions, RoomSpec, RoomUpdate, WebhookTarget
+
+__all__ = [
+    "MAX_IDEMPOTENCY_KEY",
+    "CreateRoomInput",
+    "RecordingOptionsInput",
+    "UpdateRoomInput",
+    "room_spec",
+    "room_update",
+]
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@strawberry.input(description="How a new room records.")
+class RecordingOptionsInput:
+    auto_record: bool = False
+    record_only_owner: bool = False
+
+
+@strawberry.input(description="A new room.")
+class CreateRoomInput:
+    provider: Provider | None = strawberry.field(
+        default=strawberry.UNSET, description="null: the configured default provider."
+    )
+    display_name: str
+    kind: RoomKind = RoomKind.INSTANT
+    expires_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Required for LONG_TERM rooms at some providers."
+    )
+    metadata: str | None = strawberry.UNSET
+    recording: RecordingOptionsInput | None = strawberry.UNSET
+    theme_id: strawberry.ID | None = strawberry.UNSET
+    join_approval: JoinApproval | None = strawberry.UNSET
+    provider_options: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Provider-specific fields, in the provider's own spelling.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The same key and input within the retention window (24 h by default) "
+        "return the same room without creating another.",
+    )
+
+
+@strawberry.input(description="Changes to a room; fields left out stay as they are.")
+class UpdateRoomInput:
+    expires_at: datetime | None = strawberry.UNSET
+    theme_id: strawberry.ID | None = strawberry.UNSET
+    join_approval: JoinApproval | None = strawberry.UNSET
+    provider_options: JSON | None = strawberry.UNSET
+
+
+def theme_native_id(value: str, provider: str) -> str:
+    """The native id of gateway theme id ``value``, which must belong to ``provider``."""
+    theme_provider, native_id = parse_id(value, "themeId")
+    if theme_provider != provider:
+        raise bad_input(
+            f"themeId belongs to {theme_provider}, the room to {provider}", field="themeId"
+        )
+    return native_id
+
+
+def provider_options(value: Any) -> Mapping[str, Any]:
+    """``providerOptions`` must be a JSON object (or absent)."""
+    if value is None or value is strawberry.UNSET:
+        return {}
+    if not isinstance(value, Mapping):
+        raise bad_input("providerOptions must be a JSON object", field="providerOptions")
+    return dict(value)
+
+
+def idempotency_key(value: str | None) -> str | None:
+    if value is not None and not (0 < len(value.strip()) <= MAX_IDEMPOTENCY_KEY):
+        raise bad_input(
+            f"idempotencyKey must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+            field="idempotencyKey",
+        )
+    return value
+
+
+def room_spec(data: CreateRoomInput, provider: str, webhook: WebhookTarget | None) -> RoomSpec:
+    """The domain spec of a create for ``provider``."""
+    if not data.display_name.strip():
+        raise bad_input("displayName must not be blank", field="displayName")
+    idempotency_key(present(data.idempotency_key))
+    expires_at, recording, theme_id = (
+        present(data.expires_at),
+        present(data.recording),
+        present(data.theme_id),
+    )
+    return RoomSpec(
+        display_name=data.display_name,
+        kind=data.kind,
+        expires_at=None if expires_at is None else require_offset(expires_at, "expiresAt"),
+        metadata=present(data.metadata),
+        recording=None
+        if recording is None
+        else RecordingOptions(recording.auto_record, recording.record_only_owner),
+        theme_id=None if theme_id is None else theme_native_id(theme_id, provider),
+        join_approval=present(data.join_approval),
+        provider_options=provider_options(data.provider_options),
+        webhook=webhook,
+    )
+
+
+def _expires_at(value: datetime | None) -> Any:
+    if value is strawberry.UNSET:
+        return UNSET
+    return None if value is None else require_offset(value, "expiresAt")
+
+
+def _theme_id(value: str | None, provider: str) -> Any:
+    if value is strawberry.UNSET:
+        return UNSET
+    return None if value is None else theme_native_id(value, provider)
+
+
+def room_update(data: UpdateRoomInput, provider: str) -> RoomUpdate:
+    """The domain update of a room of ``provider``; ``UNSET`` marks fields left out."""
+    approval = data.join_approval
+    return RoomUpdate(
+        expires_at=_expires_at(data.expires_at),
+        theme_id=_theme_id(data.theme_id, provider),
+        join_approval=UNSET if approval is strawberry.UNSET else approval,
+        provider_options=provider_options(data.provider_options),
+    )

@@ -1,0 +1,149 @@
+"""GraphQL output types of rooms and of the merged room list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gateway.graphql.context import Info
+from gateway.graphql.enums import JoinApproval, Provider, RoomKind, provider_enum
+from gateway.graphql.fanout import Failure
+from gateway.graphql.loaders import theme_loader
+from gateway.graphql.pagination import MergedPage
+from gateway.graphql.scalars import JSON
+from gateway.graphql.theme_types import Theme
+from providers import RecordingOptions as DomainRecordingOptions
+from providers import Room as DomainRoom
+from providers import global_id
+
+__all__ = [
+    "PageInfo",
+    "ProviderFailure",
+    "RecordingOptions",
+    "Room",
+    "RoomConnection",
+    "RoomEdge",
+]
+
+
+@strawberry.type(description="How a room records.")
+class RecordingOptions:
+    auto_record: bool
+    record_only_owner: bool
+
+    @classmethod
+    def from_domain(cls, options: DomainRecordingOptions) -> RecordingOptions:
+        return cls(auto_record=options.auto_record, record_only_owner=options.record_only_owner)
+
+
+@strawberry.type(description="A meeting room at one provider.")
+class Room:
+    id: strawberry.ID = strawberry.field(
+        description='Gateway id, "<provider>:<nativeId>", provider in lower case.'
+    )
+    provider: Provider
+    native_id: str = strawberry.field(
+        description="The provider's own id: Vonage id, Metered roomName, VideoSDK roomId."
+    )
+    display_name: str | None
+    kind: RoomKind | None
+    created_at: datetime | None
+    expires_at: datetime | None
+    available: bool
+    host_url: str | None
+    guest_url: str | None
+    meeting_code: str | None
+    metadata: str | None
+    recording: RecordingOptions
+    join_approval: JoinApproval | None = strawberry.field(
+        description="Who must approve a participant, where the provider says."
+    )
+    theme_id: strawberry.ID | None = strawberry.field(
+        description='Gateway theme id, "<provider>:<themeId>".'
+    )
+    raw: JSON = strawberry.field(description="The provider's record as received.")
+
+    @strawberry.field(description="The room's theme (looked up once per theme per request).")
+    async def theme(self, info: Info) -> Theme | None:
+        if self.theme_id is None:
+            return None
+        found = await theme_loader(info).load(str(self.theme_id))
+        return None if found is None else Theme.from_domain(found)
+
+    @classmethod
+    def from_domain(cls, room: DomainRoom) -> Room:
+        theme_id = None if room.theme_id is None else global_id(room.provider, room.theme_id)
+        return cls(
+            id=strawberry.ID(room.id),
+            provider=provider_enum(room.provider),
+            native_id=room.native_id,
+            display_name=room.display_name,
+            kind=room.kind,
+            created_at=room.created_at,
+            expires_at=room.expires_at,
+            available=room.available,
+            host_url=room.host_url,
+            guest_url=room.guest_url,
+            meeting_code=room.meeting_code,
+            metadata=room.metadata,
+            recording=RecordingOptions.from_domain(room.recording),
+            join_approval=room.join_approval,
+            theme_id=None if theme_id is None else strawberry.ID(theme_id),
+            raw=JSON(dict(room.raw)),
+        )
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class RoomEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue right after this room.")
+    node: Room
+
+
+@strawberry.type(
+    description="A provider that could not answer a fan-out query; "
+    "the other providers' data is still returned."
+)
+class ProviderFailure:
+    provider: Provider
+    code: str = strawberry.field(description="Same vocabulary as errors[].extensions.code.")
+    message: str
+    retryable: bool
+
+    @classmethod
+    def from_domain(cls, failure: Failure) -> ProviderFailure:
+        return cls(
+            provider=provider_enum(failure.provider),
+            code=failure.code,
+            message=failure.message,
+            retryable=failure.retryable,
+        )
+
+
+@strawberry.type(
+    description="Rooms of every asked provider, newest first (see `rooms`), with the "
+    "providers that could not answer."
+)
+class RoomConnection:
+    edges: list[RoomEdge]
+    nodes: list[Room]
+    page_info: PageInfo
+    failures: list[ProviderFailure]
+
+    @classmethod
+    def from_domain(cls, page: MergedPage) -> RoomConnection:
+        edges = [
+            RoomEdge(cursor=cursor, node=Room.from_domain(room)) for room, cursor in page.rooms
+        ]
+        return cls(
+            edges=edges,
+            nodes=[edge.node for edge in edges],
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            failures=[ProviderFailure.from_domain(f) for f in page.failures],
+        )
