@@ -12,7 +12,8 @@ already returned (``null`` once the provider is exhausted). A page request fetch
 provider's current page, takes the best head among the providers one room at a time and
 fetches a provider's next page only when its current one runs out while rooms are still
 needed. A provider that fails keeps its position (the next page retries it) and does not
-count towards ``hasNextPage``.
+count towards ``hasNextPage``. A provider absent from the cursor (not asked when the walk
+began) is not asked during that walk.
 """
 
 from __future__ import annotations

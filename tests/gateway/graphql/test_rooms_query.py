@@ -95,7 +95,7 @@ async def test_a_first_page_reads_one_page_of_each_provider() -> None:
 
 
 @settings(
-    max_examples=15,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
