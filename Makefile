@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 AUDIT := tests/audit
 
-.PHONY: dev install install-dev test lint typecheck
+.PHONY: dev install install-dev test lint typecheck bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,4 +37,8 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	$(BIN)/mypy gateway providers tests
+	$(BIN)/mypy gateway providers tests bench
+
+## bench: performance ratios against baselines measured in the same run
+bench: install-dev
+	$(BIN)/python -m bench.run
