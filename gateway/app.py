@@ -10,7 +10,7 @@ import strawberry
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import health
+from gateway import health, sandbox, webhooks
 from gateway.graphql.router import build_graphql_router
 from gateway.middleware import BodySizeLimit
 from gateway.services import build_services
@@ -34,6 +34,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await build_services(settings)
         app.state.services = services
+        await services.bus.start()
         try:
             yield
         finally:
@@ -42,6 +43,9 @@ def create_app(
     app = FastAPI(title="Meetings gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.include_router(health.router)
+    app.include_router(webhooks.router)
+    if settings.sandbox:
+        app.include_router(sandbox.router)
     app.include_router(build_graphql_router(settings, schema))
     if settings.cors_origins:
         app.add_middleware(

@@ -38,7 +38,7 @@ async def _within_timeout(check: Awaitable[bool]) -> bool:
 
 async def _checks(services: Services) -> dict[str, bool]:
     """Every backend probed at once, each within ``PROBE_TIMEOUT_SECONDS``."""
-    probes = {"store": _store_answers(services)}
+    probes = {"store": _store_answers(services), "events": services.bus.ready()}
     results = await asyncio.gather(*(_within_timeout(probe) for probe in probes.values()))
     return dict(zip(probes, results, strict=True))
 
@@ -48,5 +48,6 @@ async def readyz(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
     checks = await _checks(services)
     ready = all(checks.values())
-    body = {"status": "ready" if ready else "unavailable", "checks": checks}
+    details = {"events": services.bus.stats(), "webhooks": services.ingest.stats.as_dict()}
+    body = {"status": "ready" if ready else "unavailable", "checks": checks, "details": details}
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.events import EventBus, WebhookIngest, create_bus
 from gateway.settings import Settings
 from providers import (
     REGISTRY,
@@ -48,7 +49,12 @@ class ProviderHandle:
 class Services:
     settings: Settings
     store: KeyValueStore
+    bus: EventBus
     providers: dict[str, ProviderHandle] = field(default_factory=dict)
+    ingest: WebhookIngest = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ingest = WebhookIngest(self.bus, self.adapter)
 
     def adapter(self, name: str) -> ProviderAdapter[Any]:
         """The adapter for ``name``; ``NotConfigured`` when it has no credentials here."""
@@ -61,6 +67,7 @@ class Services:
         return [handle for handle in self.providers.values() if handle.configured]
 
     async def aclose(self) -> None:
+        await self.bus.aclose()
         for handle in self.providers.values():
             if handle.adapter is not None:
                 await handle.adapter.aclose()
@@ -81,7 +88,7 @@ def _build_handle(entry: ProviderEntry, settings: Settings, store: KeyValueStore
 async def build_services(settings: Settings) -> Services:
     """Create every long-lived resource for ``settings``."""
     store = create_store(settings.redis_url)
-    services = Services(settings=settings, store=store)
+    services = Services(settings=settings, store=store, bus=create_bus(settings))
     for entry in REGISTRY.values():
         services.providers[entry.name] = _build_handle(entry, settings, store)
     for handle in services.providers.values():

@@ -70,10 +70,28 @@ class LogBus(ABC):
     """Subscription logic over a backend's log primitives."""
 
     backend: ClassVar[str]
+    #: the position before the first event ever appended
+    origin: ClassVar[Position]
 
     def __init__(self, settings: EventSettings) -> None:
         self.settings = settings
         self.hub = Hub()
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Start background work; idempotent."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """End every subscription and release connections."""
+
+    @abstractmethod
+    async def publish(self, events: Sequence[MeetingEvent], received_at: datetime) -> PublishResult:
+        """Append the events not seen within the dedupe window, all at once or none."""
+
+    @abstractmethod
+    async def ready(self) -> bool:
+        """The log answers."""
 
     @abstractmethod
     def parse_cursor(self, cursor: str) -> Position:

@@ -45,7 +45,13 @@ class IngestStats:
     unavailable: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        """The counters with camelCase names, as ``/readyz`` shows them."""
+        return {_camel(name): value for name, value in asdict(self).items()}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
 
 
 @dataclass(frozen=True, slots=True)

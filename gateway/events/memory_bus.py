@@ -29,6 +29,7 @@ class MemoryEventBus(LogBus):
     """Everything in this process; subscribers on other processes see nothing."""
 
     backend = "memory"
+    origin = (0,)
 
     def __init__(self, settings: EventSettings, clock: Callable[[], float] = time.time) -> None:
         super().__init__(settings)

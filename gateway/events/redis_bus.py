@@ -74,6 +74,7 @@ class RedisEventBus(LogBus):
     """The shared log for several gateway processes."""
 
     backend = "redis"
+    origin = _NO_POSITION
 
     def __init__(self, settings: EventSettings, url: str) -> None:
         super().__init__(settings)
@@ -99,14 +100,21 @@ class RedisEventBus(LogBus):
 
     async def aclose(self) -> None:
         self._closing = True
-        if self._reader is not None:
-            self._reader.cancel()
-            # redis-py may turn the cancellation of a blocked XREAD into a connection
-            # error; the loop then sees ``_closing`` and ends by itself within one block
-            await asyncio.wait({self._reader}, timeout=READ_BLOCK_MS / 1000 + 1.0)
-            self._reader = None
+        await self._stop_reader()
         self.hub.end_all(Closed())
         await self._client.aclose()
+
+    async def _stop_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is None:
+            return
+        reader.cancel()
+        done, _ = await asyncio.wait({reader}, timeout=0.2)
+        if not done:
+            # the client can lose a cancellation that lands between two commands; closing
+            # its connections ends the blocked XREAD, and the loop sees ``_closing``
+            await self._client.connection_pool.disconnect()
+            await asyncio.wait({reader}, timeout=READ_BLOCK_MS / 1000 + 1.0)
 
     async def ready(self) -> bool:
         if self._reader is None or self._reader.done():

@@ -53,6 +53,8 @@ class ErrorCode(StrEnum):
     PROVIDER_AUTH = "PROVIDER_AUTH"
     RATE_LIMITED = "RATE_LIMITED"
     INTERNAL = "INTERNAL"
+    #: a subscriber that could not keep up was ended; ``extensions.resumeAfter`` says where
+    SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
 
 
 class GatewayError(GraphQLError):

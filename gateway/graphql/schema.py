@@ -10,6 +10,7 @@ from strawberry.types import ExecutionContext
 
 from gateway.graphql.catalog import CatalogQuery
 from gateway.graphql.errors import MaskUnexpectedErrors
+from gateway.graphql.events import EVENT_TYPES, EventSubscription
 from gateway.graphql.limits import limit_extensions
 from gateway.graphql.rooms import RoomMutation, RoomQuery
 from gateway.graphql.scalars import SCALAR_MAP
@@ -20,7 +21,9 @@ __all__ = ["GatewaySchema", "build_schema"]
 
 QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery)
 MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation)
-SUBSCRIPTION_ROOTS: tuple[type, ...] = ()
+SUBSCRIPTION_ROOTS: tuple[type, ...] = (EventSubscription,)
+#: types reachable only through an interface
+EXTRA_TYPES: tuple[type, ...] = EVENT_TYPES
 
 
 def _merge(name: str, roots: tuple[type, ...]) -> type | None:
@@ -53,5 +56,6 @@ def build_schema(
         mutation=_merge("Mutation", MUTATION_ROOTS),
         subscription=_merge("Subscription", SUBSCRIPTION_ROOTS + extra_subscriptions),
         extensions=[MaskUnexpectedErrors, *limit_extensions(limits or LimitSettings())],
+        types=EXTRA_TYPES,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

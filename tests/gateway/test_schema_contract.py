@@ -39,20 +39,7 @@ SCHEMA = ROOT / "schema.graphql"
 CONTRACT = ROOT.parent / "shared" / "contract.graphql"
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
 
-PENDING: frozenset[str] = frozenset(
-    {
-        # Subscription fields
-        "Subscription.roomEvents",
-        "Subscription.participantEvents",
-        "Subscription.recordingEvents",
-        # types reached only through the fields above
-        "RoomEvent",
-        "ParticipantEvent",
-        "SessionEvent",
-        "RecordingEvent",
-        "RoomExpiredEvent",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 def load(path: Path) -> GraphQLSchema:

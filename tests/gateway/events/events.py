@@ -32,9 +32,9 @@ def make_event(
     )
 
 
-async def collect(stream: EventStream, count: int, timeout: float = 5.0) -> list[StoredEvent]:
+async def collect(stream: EventStream, count: int, wait: float = 5.0) -> list[StoredEvent]:
     """The next ``count`` events of ``stream``."""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(wait):
         return [await anext(stream) for _ in range(count)]
 
 

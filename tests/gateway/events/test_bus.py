@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import base64
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from gateway.events import EventFilter, InvalidCursor, SubscriberTooSlow
+from gateway.events.base import LogBus
 from providers import EventType, MeetingEvent
 from tests.gateway.events.conftest import BusFactory
 from tests.gateway.events.events import NOW, collect, labels, make_event, nothing_more
 
 
-async def publish_labels(bus: object, *names: str, **kwargs: object) -> list[str]:
+async def publish_labels(bus: LogBus, *names: str, **kwargs: Any) -> list[str]:
     """Publish one event per label; the cursors of the appended events."""
-    cursors = []
+    cursors: list[str] = []
     for name in names:
-        result = await bus.publish([make_event(name, **kwargs)], NOW)  # type: ignore[attr-defined]
+        result = await bus.publish([make_event(name, **kwargs)], NOW)
         cursors.extend(item.cursor for item in result.appended)
     return cursors
 
@@ -58,7 +60,7 @@ async def test_replay_spans_several_pages_in_order(make_bus: BusFactory) -> None
     for block in range(12):
         await bus.publish([make_event(f"{block}-{i}") for i in range(100)], NOW)
     async with bus.subscribe(after=first.appended[0].cursor) as stream:
-        got = await collect(stream, 1200, timeout=20)
+        got = await collect(stream, 1200, wait=20)
     assert labels(got) == [f"{block}-{i}" for block in range(12) for i in range(100)]
     positions = [item.position for item in got]
     assert positions == sorted(positions)
@@ -76,7 +78,7 @@ async def test_events_published_during_the_seam_arrive_exactly_once(make_bus: Bu
 
     task = asyncio.create_task(publisher())
     async with bus.subscribe(after=cursors[9]) as stream:
-        got = await collect(stream, 40 + len(names), timeout=20)
+        got = await collect(stream, 40 + len(names), wait=20)
         await task
         assert await nothing_more(stream)
     assert labels(got) == [f"pre-{i}" for i in range(10, 50)] + names

@@ -1,0 +1,262 @@
+"""Event types and the ``Subscription`` root: replay from ``after``, then live events.
+
+Every event carries its ``cursor``; a client that reconnects with ``after: <cursor>``
+receives exactly the events it missed, then live ones. A subscriber that cannot keep up
+is ended with ``SUBSCRIBER_TOO_SLOW`` and ``extensions.resumeAfter``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Collection
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway.auth import Scope
+from gateway.events import (
+    BusUnavailable,
+    EventFilter,
+    InvalidCursor,
+    StoredEvent,
+    SubscriberTooSlow,
+)
+from gateway.graphql.context import Info
+from gateway.graphql.enums import EventType, Provider, provider_enum, provider_name
+from gateway.graphql.errors import ErrorCode, GatewayError, bad_input
+from gateway.graphql.permissions import requires
+from providers import REGISTRY, split_global_id
+
+__all__ = [
+    "EVENT_TYPES",
+    "EventSubscription",
+    "ParticipantEvent",
+    "RecordingEvent",
+    "RoomEvent",
+    "RoomExpiredEvent",
+    "SessionEvent",
+    "to_room_event",
+]
+
+PARTICIPANT_TYPES = frozenset({EventType.PARTICIPANT_JOINED, EventType.PARTICIPANT_LEFT})
+SESSION_TYPES = frozenset({EventType.SESSION_STARTED, EventType.SESSION_ENDED})
+RECORDING_TYPES = frozenset(
+    {
+        EventType.RECORDING_STARTED,
+        EventType.RECORDING_STOPPED,
+        EventType.RECORDING_READY,
+        EventType.RECORDING_FAILED,
+    }
+)
+
+
+@strawberry.interface(description="A normalized event from a provider's webhook.")
+class RoomEvent:
+    id: strawberry.ID = strawberry.field(
+        description="Stable: the same provider delivery always gives the same id."
+    )
+    cursor: str = strawberry.field(description="Pass as `after` to resume right after this event.")
+    type: EventType
+    provider: Provider
+    room_id: strawberry.ID | None = strawberry.field(
+        description='Gateway room id "<provider>:<nativeId>".'
+    )
+    session_id: str | None
+    occurred_at: datetime = strawberry.field(
+        description="The provider's time where it gives one, else receivedAt."
+    )
+    received_at: datetime
+    raw: JSON = strawberry.field(description="The provider's payload as received.")
+
+
+def _common(stored: StoredEvent) -> dict[str, Any]:
+    event = stored.event
+    return {
+        "id": strawberry.ID(event.id),
+        "cursor": stored.cursor,
+        "type": event.type,
+        "provider": provider_enum(event.provider),
+        "room_id": None if event.room_id is None else strawberry.ID(event.room_id),
+        "session_id": event.session_id,
+        "occurred_at": stored.occurred_at,
+        "received_at": stored.received_at,
+        "raw": dict(event.raw),
+    }
+
+
+@strawberry.type(description="A participant joined or left.")
+class ParticipantEvent(RoomEvent):
+    participant_id: str | None
+    participant_name: str | None
+    is_host: bool | None
+    role: str | None
+    reason: str | None
+
+    @classmethod
+    def from_stored(cls, stored: StoredEvent) -> ParticipantEvent:
+        e = stored.event
+        return cls(
+            **_common(stored),
+            participant_id=e.participant_id,
+            participant_name=e.participant_name,
+            is_host=e.is_host,
+            role=e.role,
+            reason=e.reason,
+        )
+
+
+@strawberry.type(description="A meeting session started or ended.")
+class SessionEvent(RoomEvent):
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def from_stored(cls, stored: StoredEvent) -> SessionEvent:
+        e = stored.event
+        return cls(**_common(stored), started_at=e.started_at, ended_at=e.ended_at)
+
+
+@strawberry.type(description="A recording started, stopped, became ready or failed.")
+class RecordingEvent(RoomEvent):
+    recording_id: str | None
+    url: str | None
+    duration_seconds: float | None
+
+    @classmethod
+    def from_stored(cls, stored: StoredEvent) -> RecordingEvent:
+        e = stored.event
+        return cls(
+            **_common(stored),
+            recording_id=e.recording_id,
+            url=e.url,
+            duration_seconds=e.duration_seconds,
+        )
+
+
+@strawberry.type(description="A room reached its expiry.")
+class RoomExpiredEvent(RoomEvent):
+    @classmethod
+    def from_stored(cls, stored: StoredEvent) -> RoomExpiredEvent:
+        return cls(**_common(stored))
+
+
+#: concrete event types, for the schema (some are reachable only through the interface)
+EVENT_TYPES: tuple[type, ...] = (ParticipantEvent, SessionEvent, RecordingEvent, RoomExpiredEvent)
+
+
+def to_room_event(stored: StoredEvent) -> RoomEvent:
+    """The GraphQL type of a stored event, chosen by its event type."""
+    kind = stored.event.type
+    if kind in PARTICIPANT_TYPES:
+        return ParticipantEvent.from_stored(stored)
+    if kind in SESSION_TYPES:
+        return SessionEvent.from_stored(stored)
+    if kind in RECORDING_TYPES:
+        return RecordingEvent.from_stored(stored)
+    return RoomExpiredEvent.from_stored(stored)
+
+
+def _provider_filter(
+    room_id: str | None, provider: Provider | None
+) -> tuple[str | None, str | None]:
+    """``(provider name, room native id)`` from the arguments; ``BAD_USER_INPUT`` when wrong."""
+    wanted = None if provider is None else provider_name(provider)
+    if room_id is None:
+        return wanted, None
+    try:
+        room_provider, native_id = split_global_id(room_id)
+    except ValueError:
+        raise bad_input("roomId must look like '<provider>:<nativeId>'", field="roomId") from None
+    if room_provider not in REGISTRY:
+        raise bad_input(f"roomId names an unknown provider {room_provider!r}", field="roomId")
+    if wanted is not None and wanted != room_provider:
+        raise bad_input("roomId belongs to another provider than `provider`", field="provider")
+    return room_provider, native_id
+
+
+def _given(value: Any) -> Any:
+    """``None`` for an argument left out (``UNSET``) or given as null."""
+    return None if value is strawberry.UNSET else value
+
+
+def event_filter(
+    room_id: str | None, provider: Provider | None, types: Collection[EventType] | None
+) -> EventFilter:
+    """The bus filter of a subscription's arguments (``UNSET`` counts as not given)."""
+    room_id, provider, types = _given(room_id), _given(provider), _given(types)
+    if types is not None and not types:
+        raise bad_input("types must not be empty (omit it for every type)", field="types")
+    name, native_id = _provider_filter(room_id, provider)
+    return EventFilter.of(provider=name, room_native_id=native_id, types=types)
+
+
+async def _events(
+    info: Info, wanted: EventFilter, after: str | None
+) -> AsyncGenerator[StoredEvent, None]:
+    bus = info.context.services.bus
+    try:
+        async with bus.subscribe(after=_given(after), event_filter=wanted) as stream:
+            async for stored in stream:
+                yield stored
+    except InvalidCursor as exc:
+        raise bad_input(str(exc), field="after") from None
+    except SubscriberTooSlow as exc:
+        raise GatewayError(
+            str(exc), ErrorCode.SUBSCRIBER_TOO_SLOW, resumeAfter=exc.resume_after
+        ) from None
+    except BusUnavailable:
+        raise GatewayError(
+            "the event stream is unavailable; retry later", ErrorCode.INTERNAL, retryable=True
+        ) from None
+
+
+_EVENTS_READ = [requires(Scope.EVENTS_READ)]
+
+
+@strawberry.type
+class EventSubscription:
+    @strawberry.subscription(
+        permission_classes=_EVENTS_READ,
+        description="Every event, optionally of one room, provider or set of types.",
+    )
+    async def room_events(
+        self,
+        info: Info,
+        room_id: strawberry.ID | None = strawberry.UNSET,
+        provider: Provider | None = strawberry.UNSET,
+        types: list[EventType] | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+    ) -> AsyncGenerator[RoomEvent, None]:
+        wanted = event_filter(room_id, provider, types)
+        async for stored in _events(info, wanted, after):
+            yield to_room_event(stored)
+
+    @strawberry.subscription(
+        permission_classes=_EVENTS_READ, description="Participants joining and leaving."
+    )
+    async def participant_events(
+        self,
+        info: Info,
+        room_id: strawberry.ID | None = strawberry.UNSET,
+        provider: Provider | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+    ) -> AsyncGenerator[ParticipantEvent, None]:
+        wanted = event_filter(room_id, provider, PARTICIPANT_TYPES)
+        async for stored in _events(info, wanted, after):
+            yield ParticipantEvent.from_stored(stored)
+
+    @strawberry.subscription(
+        permission_classes=_EVENTS_READ,
+        description="Recordings starting, stopping, becoming ready or failing.",
+    )
+    async def recording_events(
+        self,
+        info: Info,
+        room_id: strawberry.ID | None = strawberry.UNSET,
+        provider: Provider | None = strawberry.UNSET,
+        after: str | None = strawberry.UNSET,
+    ) -> AsyncGenerator[RecordingEvent, None]:
+        wanted = event_filter(room_id, provider, RECORDING_TYPES)
+        async for stored in _events(info, wanted, after):
+            yield RecordingEvent.from_stored(stored)

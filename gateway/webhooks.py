@@ -1,0 +1,105 @@
+"""``POST /webhooks/<provider>[/<path>]``: provider deliveries into the event bus.
+
+The route never branches on a provider: it hands the raw delivery to the adapter the
+registry names, which verifies it (token or signature) and normalizes it.
+204 accepted (duplicates and ignored event types too), 400 malformed, 401 not verified,
+404 unknown or unconfigured provider, 413 body too large, 503 the bus or the provider's
+verification key could not be reached (the provider retries).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from gateway.events import BusUnavailable, IngestOutcome, UnknownProvider, WebhookIngest
+from gateway.services import Services
+from providers import MalformedWebhook, WebhookAuthError, WebhookDelivery
+
+__all__ = ["BodyTooLarge", "WebhookRefused", "deliver", "read_body", "router"]
+
+log = logging.getLogger("gateway.webhooks")
+
+router = APIRouter()
+
+
+class BodyTooLarge(Exception):
+    """The request body exceeds the configured limit."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refusing more than ``limit`` bytes (declared or streamed)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+class WebhookRefused(Exception):
+    """A delivery the gateway does not accept, with the HTTP answer for it."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+    def response(self) -> JSONResponse:
+        headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        return JSONResponse({"error": self.message}, status_code=self.status, headers=headers)
+
+
+def _unknown(provider: str) -> WebhookRefused:
+    return WebhookRefused(404, f"no configured provider {provider!r} takes webhooks here")
+
+
+async def deliver(ingest: WebhookIngest, provider: str, delivery: WebhookDelivery) -> IngestOutcome:
+    """Ingest one delivery; ``WebhookRefused`` when it is not accepted."""
+    try:
+        return await ingest.deliver(provider, delivery)
+    except UnknownProvider:
+        raise _unknown(provider) from None
+    except WebhookAuthError:
+        log.warning("webhook for %s refused: not verified", provider)
+        raise WebhookRefused(401, "webhook signature or token did not verify") from None
+    except MalformedWebhook as exc:
+        raise WebhookRefused(400, f"malformed webhook: {exc.message}") from None
+    except BusUnavailable as exc:
+        log.warning("webhook for %s not accepted: %s", provider, exc)
+        raise WebhookRefused(503, "events cannot be stored now; retry later", 5) from None
+
+
+async def _delivery(
+    request: Request, services: Services, provider: str, path: str
+) -> WebhookDelivery:
+    if not services.ingest.accepts(provider):
+        raise _unknown(provider)
+    try:
+        body = await read_body(request, services.settings.limits.max_webhook_body_bytes)
+    except BodyTooLarge:
+        services.ingest.stats.rejected_too_large += 1
+        raise WebhookRefused(413, "webhook body too large") from None
+    return WebhookDelivery(
+        path=path,
+        query=dict(request.query_params),
+        headers={name.lower(): value for name, value in request.headers.items()},
+        body=body,
+    )
+
+
+@router.post("/webhooks/{provider}{path:path}", include_in_schema=False)
+async def receive_webhook(request: Request, provider: str, path: str) -> Response:
+    services: Services = request.app.state.services
+    try:
+        delivery = await _delivery(request, services, provider, path)
+        await deliver(services.ingest, provider, delivery)
+    except WebhookRefused as refused:
+        return refused.response()
+    return Response(status_code=204)
