@@ -103,7 +103,7 @@ class LogBus(ABC):
 
     @abstractmethod
     async def head(self) -> Position:
-        """The position of the last event appended (``(0, 0)`` when none)."""
+        """The position of the last event appended (``origin`` when none)."""
 
     @abstractmethod
     async def read_after(self, position: Position, limit: int) -> list[StoredEvent]:

@@ -83,6 +83,7 @@ class RedisEventBus(LogBus):
             decode_responses=True,
             socket_connect_timeout=3.0,
             socket_timeout=READ_BLOCK_MS / 1000 + 5.0,
+            client_name=f"gateway-events:{settings.redis_prefix}",
         )
         tag = "{" + settings.redis_prefix + "}"
         self.stream_key = f"{tag}:stream"
