@@ -3,8 +3,9 @@
 The route never branches on a provider: it hands the raw delivery to the adapter the
 registry names, which verifies it (token or signature) and normalizes it.
 204 accepted (duplicates and ignored event types too), 400 malformed, 401 not verified,
-404 unknown or unconfigured provider, 413 body too large, 503 the bus or the provider's
-verification key could not be reached (the provider retries).
+404 unknown or unconfigured provider, 413 body too large, 503 (with ``Retry-After``) for
+every failure that is not the sender's fault: the bus, a store look-up or the provider's
+verification key could not be reached, so the provider retries.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from gateway.events import BusUnavailable, IngestOutcome, UnknownProvider, WebhookIngest
+from gateway.events import IngestOutcome, IngestUnavailable, UnknownProvider, WebhookIngest
 from gateway.services import Services
 from providers import MalformedWebhook, WebhookAuthError, WebhookDelivery
 
@@ -71,9 +72,9 @@ async def deliver(ingest: WebhookIngest, provider: str, delivery: WebhookDeliver
         raise WebhookRefused(401, "webhook signature or token did not verify") from None
     except MalformedWebhook as exc:
         raise WebhookRefused(400, f"malformed webhook: {exc.message}") from None
-    except BusUnavailable as exc:
+    except IngestUnavailable as exc:
         log.warning("webhook for %s not accepted: %s", provider, exc)
-        raise WebhookRefused(503, "events cannot be stored now; retry later", 5) from None
+        raise WebhookRefused(503, "the delivery cannot be taken now; retry later", 5) from None
 
 
 async def _delivery(

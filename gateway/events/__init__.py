@@ -6,7 +6,13 @@ published events.
 """
 
 from gateway.events.base import EventBus, EventStream
-from gateway.events.ingest import IngestOutcome, IngestStats, UnknownProvider, WebhookIngest
+from gateway.events.ingest import (
+    IngestOutcome,
+    IngestStats,
+    IngestUnavailable,
+    UnknownProvider,
+    WebhookIngest,
+)
 from gateway.events.memory_bus import MemoryEventBus
 from gateway.events.model import (
     BusUnavailable,
@@ -26,6 +32,7 @@ __all__ = [
     "EventStream",
     "IngestOutcome",
     "IngestStats",
+    "IngestUnavailable",
     "InvalidCursor",
     "MemoryEventBus",
     "PublishResult",

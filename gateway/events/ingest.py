@@ -1,11 +1,14 @@
 """Webhook delivery -> adapter verification and normalization -> the bus.
 
 Nothing reaches the bus unless the provider's adapter verified the delivery, and a
-delivery's events are published together or not at all.
+delivery's events are published together or not at all. A failure that is not the
+sender's fault (a provider key fetch, a store look-up, the bus) raises ``IngestUnavailable``
+so the provider retries the delivery later.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -24,11 +27,23 @@ from providers import (
     WebhookDelivery,
 )
 
-__all__ = ["IngestOutcome", "IngestStats", "UnknownProvider", "WebhookIngest"]
+__all__ = [
+    "IngestOutcome",
+    "IngestStats",
+    "IngestUnavailable",
+    "UnknownProvider",
+    "WebhookIngest",
+]
+
+log = logging.getLogger("gateway.events.ingest")
 
 
 class UnknownProvider(Exception):
     """No such provider, or it is not configured (or takes no webhooks) here."""
+
+
+class IngestUnavailable(Exception):
+    """The delivery could not be verified or stored now, through no fault of the sender."""
 
 
 @dataclass(slots=True)
@@ -97,7 +112,7 @@ class WebhookIngest:
 
     async def deliver(self, provider: str, delivery: WebhookDelivery) -> IngestOutcome:
         """Raises ``UnknownProvider``, ``WebhookAuthError``, ``MalformedWebhook`` or
-        ``BusUnavailable`` (also for a provider failure during verification)."""
+        ``IngestUnavailable``; nothing is published unless it returns."""
         adapter = self._adapter(provider)
         self.stats.deliveries += 1
         try:
@@ -111,9 +126,15 @@ class WebhookIngest:
         except UnsupportedOperation:
             raise UnknownProvider(provider) from None
         except ProviderError as exc:
-            self.stats.unavailable += 1
-            raise BusUnavailable(f"{provider}: verification could not complete") from exc
+            raise self._unavailable(f"{provider}: verification could not complete: {exc}") from exc
+        except Exception as exc:
+            log.exception("webhook for %s: verification failed unexpectedly", provider)
+            raise self._unavailable(f"{provider}: verification could not complete") from exc
         return await self._publish(events)
+
+    def _unavailable(self, message: str) -> IngestUnavailable:
+        self.stats.unavailable += 1
+        return IngestUnavailable(message)
 
     async def _publish(self, events: list[MeetingEvent]) -> IngestOutcome:
         if not events:
@@ -121,9 +142,11 @@ class WebhookIngest:
             return IngestOutcome((), (), ())
         try:
             result = await self._bus.publish(events, self._clock())
-        except BusUnavailable:
-            self.stats.unavailable += 1
-            raise
+        except BusUnavailable as exc:
+            raise self._unavailable(str(exc)) from exc
+        except Exception as exc:
+            log.exception("webhook events could not be published")
+            raise self._unavailable("the event log failed") from exc
         self.stats.published += len(result.appended)
         self.stats.duplicates += len(result.duplicates)
         ids = tuple(event.id for event in events)

@@ -171,3 +171,13 @@ async def test_refusals_do_not_leak_the_configured_token() -> None:
         ]
     for response in responses:
         assert TOKEN not in response.text
+
+
+async def test_session_store_down_during_verification_is_503_and_publishes_nothing() -> None:
+    settings = gateway_settings(redis_url="redis://127.0.0.1:1/0")
+    async with gateway(settings) as gw:
+        response = await gw.post("vonage", json_delivery(JOINED, query={"token": TOKEN}))
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "5"
+        assert gw.services.ingest.stats.unavailable == 1
+        assert gw.services.ingest.stats.published == 0
