@@ -11,7 +11,10 @@ entry whose counter value is below that lost its successors: its cursor is past 
 retention. Replay reads ``GET counter``, ``XLEN`` and ``XRANGE`` in one ``MULTI``.
 
 Each replica runs ONE reader (``XREAD BLOCK`` from the last id it dispatched) and fans
-out to its local subscribers.
+out to its local subscribers. Append counters are consecutive, so a counter that jumps
+tells the reader that events were trimmed before it read them (after an outage, or a
+burst larger than the retention): it then ends its subscribers, who resume from their
+cursors and learn of the gap instead of silently missing events.
 """
 
 from __future__ import annotations
@@ -185,17 +188,10 @@ class RedisEventBus(LogBus):
             ("GET", self.counter_key), ("XINFO", "STREAM", self.stream_key)
         )
         if isinstance(info, ResponseError) and "no such key" in str(info).lower():
-            return _NO_POSITION
+            return (0, 0, int(counter or 0))
         if isinstance(info, Exception):
             raise BusUnavailable("the event log (Redis) answered an error") from info
         return (*parse_stream_id(info["last-generated-id"]), int(counter or 0))
-
-    async def _trimmed(self) -> tuple[int, int]:
-        """``(append counter, entries trimmed so far)``."""
-        counter, length = await self._transaction(
-            ("GET", self.counter_key), ("XLEN", self.stream_key)
-        )
-        return int(counter or 0), int(counter or 0) - int(length)
 
     async def read_after(self, position: Position, limit: int) -> list[StoredEvent]:
         counter, length, entries = await self._transaction(
@@ -224,10 +220,8 @@ class RedisEventBus(LogBus):
                 if position is None:
                     position = await self.head()
                     self._live.set()
-                elif failures:
-                    await self._end_subscribers_if_trimmed(position)
-                failures = 0
                 position = await self._read_once(position)
+                failures = 0
             except (RedisError, OSError, BusUnavailable) as exc:
                 if self._closing:
                     return
@@ -246,25 +240,25 @@ class RedisEventBus(LogBus):
         )
         for _stream, entries in answer or ():
             for entry_id, fields in entries:
-                position = self._dispatch(entry_id, fields) or position
+                position = self._dispatch(entry_id, fields, position)
         return position
 
-    def _dispatch(self, entry_id: str, fields: dict[str, str]) -> Position | None:
+    def _dispatch(self, entry_id: str, fields: dict[str, str], previous: Position) -> Position:
+        """Offer one entry to the local subscribers; the reader's position after it."""
         try:
             item = self._decode_entry(entry_id, fields)
         except (KeyError, ValueError):
             log.exception("event bus: skipping unreadable stream entry %s", entry_id)
-            return None
+            counter = fields.get("s", "")
+            return (*parse_stream_id(entry_id), int(counter) if counter.isdigit() else previous[2])
+        missed = item.position[2] - previous[2] - 1
+        if missed > 0:
+            # appended and trimmed before this reader saw them (an outage, or a burst larger
+            # than the retention): no subscriber here can continue without a gap
+            log.warning("event bus reader: %d events were trimmed before they were read", missed)
+            self.hub.end_all(Overflowed())
         self.hub.dispatch(item)
         return item.position
-
-    async def _end_subscribers_if_trimmed(self, position: Position) -> None:
-        """After an outage: if events we never read were trimmed, no subscriber here
-        can continue without a gap; end them so they resume (and learn the gap)."""
-        _counter, trimmed = await self._trimmed()
-        if trimmed > position[2]:
-            log.warning("event bus reader: events were trimmed during an outage")
-            self.hub.end_all(Overflowed())
 
 
 def _check_position(counter: int, appended: int, trimmed: int) -> None:

@@ -1,10 +1,14 @@
-"""The Redis backend's reader survives a dropped connection without losing events."""
+"""The Redis backend's reader: it survives a dropped connection without losing events,
+skips damaged entries once, and never lets a gap pass silently."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from redis.asyncio import Redis
 
-from gateway.events import RedisEventBus
+from gateway.events import InvalidCursor, RedisEventBus, SubscriberTooSlow
 from gateway.settings import EventSettings
 from tests.gateway.events.conftest import REDIS_URL
 from tests.gateway.events.events import NOW, collect, labels, make_event
@@ -40,4 +44,49 @@ async def test_reader_resumes_from_its_last_id_after_the_connection_drops(
             assert labels(await collect(stream, 2)) == ["during", "after"]
         assert bus.stats()["readerFailures"] >= 1
     finally:
+        await bus.aclose()
+
+
+async def test_unreadable_entry_is_skipped_once_and_later_events_flow(
+    redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus = RedisEventBus(EventSettings(redis_prefix=redis_prefix), REDIS_URL)
+    await bus.start()
+    admin = Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        async with bus.subscribe() as stream:
+            await admin.xadd(bus.stream_key, {"foreign": "entry"})
+            await asyncio.sleep(0.3)
+            await bus.publish([make_event("after")], NOW)
+            assert labels(await collect(stream, 1)) == ["after"]
+    finally:
+        await admin.aclose()
+        await bus.aclose()
+    skipped = [r for r in caplog.records if "unreadable stream entry" in r.getMessage()]
+    assert len(skipped) == 1
+
+
+async def test_events_trimmed_before_the_reader_saw_them_end_its_subscribers(
+    redis_prefix: str,
+) -> None:
+    bus = RedisEventBus(EventSettings(redis_prefix=redis_prefix), REDIS_URL)
+    other_replica = RedisEventBus(
+        EventSettings(redis_prefix=redis_prefix, retention_count=10), REDIS_URL
+    )
+    await bus.start()
+    try:
+        async with bus.subscribe() as stream:
+            await bus.publish([make_event("seen")], NOW)
+            (seen,) = await collect(stream, 1)
+            # one atomic append of more events than the retention keeps: the reader
+            # can only see the newest ones
+            await other_replica.publish([make_event(f"burst-{i}") for i in range(300)], NOW)
+            with pytest.raises(SubscriberTooSlow) as ended:
+                await collect(stream, 1)
+        assert ended.value.resume_after == seen.cursor
+        with pytest.raises(InvalidCursor, match="older than the event retention"):
+            async with bus.subscribe(after=seen.cursor):
+                pass
+    finally:
+        await other_replica.aclose()
         await bus.aclose()
