@@ -194,8 +194,11 @@ class EventStream:
         try:
             await self._read_page()
         except InvalidCursor:
-            # events after our position were discarded while we replayed
-            raise SubscriberTooSlow(self.last_cursor) from None
+            # resuming could not help: the events are gone, so say so instead of a resume hint
+            raise InvalidCursor(
+                "events after the last one delivered were discarded by the event retention "
+                "while this subscription replayed them; subscribe without after"
+            ) from None
 
     async def _read_page(self) -> None:
         page = await self._bus.read_after(self._read_position, REPLAY_PAGE_SIZE)

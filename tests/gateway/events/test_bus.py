@@ -284,3 +284,18 @@ async def test_ready_and_stats(make_bus: BusFactory) -> None:
         stats = bus.stats()
         assert stats["subscribers"] == 1
         assert stats["backend"] in {"memory", "redis"}
+
+
+async def test_events_trimmed_while_a_subscriber_replays_end_it_with_the_gap(
+    make_bus: BusFactory,
+) -> None:
+    bus = await make_bus(retention_count=700, subscriber_queue_size=5_000)
+    first = await bus.publish([make_event("first")], NOW)
+    await bus.publish([make_event(f"old-{i}") for i in range(600)], NOW)
+    async with bus.subscribe(after=first.appended[0].cursor) as stream:
+        replayed = await collect(stream, 500)  # the first replay page
+        await bus.publish([make_event(f"new-{i}") for i in range(1_000)], NOW)
+        with pytest.raises(InvalidCursor, match="discarded") as ended:
+            await collect(stream, 1)
+    assert labels(replayed) == [f"old-{i}" for i in range(500)]
+    assert "subscribe without after" in str(ended.value)
