@@ -54,10 +54,16 @@ class Route:
 
 
 class FakeAPI:
-    """Base of the sandboxes: ``route`` handlers, ``inject`` faults, set ``latency``."""
+    """Base of the sandboxes: ``route`` handlers, ``inject`` faults, set ``latency``.
+
+    ``requests`` logs what was received (the latest ``max_logged``); a fault is dropped
+    once it has fired ``times`` times.
+    """
 
     #: path prefix of the provider's API (its version path), stripped before routing
     prefix = ""
+    #: how many requests ``requests`` keeps, newest last (``gateway dev`` runs for hours)
+    max_logged = 10_000
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
@@ -80,10 +86,14 @@ class FakeAPI:
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if len(self.requests) > self.max_logged:
+            del self.requests[: len(self.requests) - self.max_logged]
         if self.latency:
             await asyncio.sleep(self.latency)
         for fault in self.faults:
             if fault.matches(request):
+                if fault.times == 1:
+                    self.faults.remove(fault)
                 return fault.response(request)
         return await self._dispatch(request)
 
