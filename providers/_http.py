@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import re
 import time
@@ -36,6 +37,9 @@ RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 _SECRET_PARAMS = re.compile(r"(?i)(secretKey|token|api_key|apikey|secret|signature)=([^&\s\"']+)")
 _BACKOFF_BASE = 0.1
 _BACKOFF_CAP = 2.0
+#: longest provider message kept in an error (a proxy's HTML page can be megabytes)
+_DETAIL_LIMIT = 500
+_DEFAULT_BUDGET = 60.0
 
 MessageExtractor = Callable[[Any], str | None]
 
@@ -63,17 +67,25 @@ def describe_error_body(body: Any) -> str | None:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date); ``None`` if unusable."""
     value = response.headers.get("retry-after")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    # "inf" or "nan" would end up in a JSON error extension, which cannot carry them
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _short(text: str) -> str:
+    """One line of at most ``_DETAIL_LIMIT`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _DETAIL_LIMIT else flat[: _DETAIL_LIMIT - 1] + "…"
 
 
 def _body(response: httpx.Response) -> Any:
@@ -92,7 +104,7 @@ def error_for_response(
 ) -> ProviderError:
     """The error-tree member for a non-2xx answer, with the provider's own message."""
     status = response.status_code
-    detail = redact(extract(_body(response)) or response.reason_phrase or "error")
+    detail = _short(redact(extract(_body(response)) or response.reason_phrase or "error"))
     message = f"HTTP {status}: {detail}"
     if status in auth_statuses:
         return ProviderAuthError(provider, message, status=status)
@@ -132,12 +144,13 @@ async def request(
 ) -> httpx.Response:
     """Send one operation; return the 2xx response or raise from the error tree.
 
-    ``retry`` defaults to ``True`` for GET. ``budget`` bounds the whole operation,
-    retries included (default: the client's read timeout times the attempts).
+    ``retry`` defaults to ``True`` for GET. ``budget`` bounds the whole operation, retries
+    and waits included (default 60 s); a ``Retry-After`` that would outlast it ends the
+    operation at once with the error that carried it.
     """
     retry = method.upper() == "GET" if retry is None else retry
     attempts = 1 + (retries if retry else 0)
-    budget = 60.0 if budget is None else budget
+    budget = _DEFAULT_BUDGET if budget is None else budget
     deadline = time.monotonic() + budget
     try:
         async with asyncio.timeout(budget):
