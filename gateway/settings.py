@@ -122,6 +122,15 @@ class EventSettings(BaseModel):
         description="Redis key prefix of the event stream and dedupe keys",
     )
 
+    @model_validator(mode="after")
+    def _dedupe_covers_retention(self) -> EventSettings:
+        # a provider's retry of an event still in the log must be recognized as a duplicate
+        if self.dedupe_seconds < self.retention_seconds:
+            raise ValueError("DEDUPE_SECONDS must be at least RETENTION_SECONDS")
+        if self.dedupe_max_entries < self.retention_count:
+            raise ValueError("DEDUPE_MAX_ENTRIES must be at least RETENTION_COUNT")
+        return self
+
 
 def _providers_model() -> type[BaseModel]:
     fields: dict[str, Any] = {

@@ -118,7 +118,7 @@ async def test_delivery_with_new_and_known_events_appends_the_new_ones(
 
 
 async def test_dedupe_window_expires(make_bus: BusFactory) -> None:
-    bus = await make_bus(dedupe_seconds=0.2)
+    bus = await make_bus(dedupe_seconds=0.2, retention_seconds=0.2)
     event = make_event("again")
     assert len((await bus.publish([event], NOW)).appended) == 1
     await asyncio.sleep(0.35)
