@@ -138,8 +138,9 @@ class MaskUnexpectedErrors(SchemaExtension):
                 extensions=translated.extensions,
             )
         if isinstance(original, GraphQLError) and original.extensions:
+            # the outer message keeps what graphql-core added (a variable's name and path)
             return GraphQLError(
-                original.message,
+                error.message,
                 nodes=error.nodes,
                 path=error.path,
                 extensions=original.extensions,

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 from gateway.graphql.catalog import CatalogQuery
 from gateway.graphql.errors import MaskUnexpectedErrors
 from gateway.graphql.events import EVENT_TYPES, EventSubscription
+from gateway.graphql.input_errors import CodedInputErrors
 from gateway.graphql.limits import limit_extensions
 from gateway.graphql.rooms import RoomMutation, RoomQuery
 from gateway.graphql.scalars import SCALAR_MAP
@@ -55,7 +56,11 @@ def build_schema(
         query=merge_types("Query", QUERY_ROOTS + extra_queries),
         mutation=_merge("Mutation", MUTATION_ROOTS),
         subscription=_merge("Subscription", SUBSCRIPTION_ROOTS + extra_subscriptions),
-        extensions=[MaskUnexpectedErrors, *limit_extensions(limits or LimitSettings())],
+        extensions=[
+            MaskUnexpectedErrors,
+            CodedInputErrors,
+            *limit_extensions(limits or LimitSettings()),
+        ],
         types=EXTRA_TYPES,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
