@@ -1,8 +1,13 @@
 """Pure mappings from Vonage Meetings JSON to the neutral models (and times back to wire).
 
 Lenient where the sources disagree: ``_embedded`` is an array or ``{"rooms": [...]}``,
-``_links`` hrefs carry no scheme, the approval level arrives as ``join_approval_level`` or
-``joinApprovalLevel``, and ``GET /themes`` answers ``{}`` when there are none.
+``_links`` hrefs carry no scheme (or are blank, as in seed 001), the approval level arrives
+as ``join_approval_level`` or ``joinApprovalLevel``, and ``GET /themes`` answers ``{}`` when
+there are none.
+
+A room's ``raw`` is its record as received, except that credentials in its
+``callback_urls`` (the gateway's webhook ``token``) are masked: whoever may read rooms must
+not be able to forge callbacks.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from providers._http import redact
 from providers.models import (
     DialInNumber,
     JoinApproval,
@@ -84,7 +90,16 @@ def _href(links: Any, name: str) -> str | None:
     if not isinstance(links, Mapping):
         return None
     link = links.get(name)
-    return _str(link.get("href")) if isinstance(link, Mapping) else None
+    href = _str(link.get("href")) if isinstance(link, Mapping) else None
+    return href or None
+
+
+def _masked(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    callbacks = data.get("callback_urls")
+    if not isinstance(callbacks, Mapping):
+        return data
+    hidden = {key: redact(url) if isinstance(url, str) else url for key, url in callbacks.items()}
+    return {**data, "callback_urls": hidden}
 
 
 def _recording_options(value: Any) -> RecordingOptions:
@@ -112,7 +127,7 @@ def to_room(data: Mapping[str, Any]) -> Room:
     return Room(
         provider=PROVIDER,
         native_id=str(data["id"]),
-        raw=data,
+        raw=_masked(data),
         display_name=_str(data.get("display_name")),
         kind=_kind(data.get("type")),
         created_at=parse_time(data.get("created_at")),

@@ -44,7 +44,14 @@ def test_seed_000_instant_room() -> None:
 def test_seed_001_long_term_room() -> None:
     room = to_room(fixture("s001_long_term_room.json"))
     assert room.native_id == "bc41d742-b336-4bf6-8643-aa97b5f5025c"
+    assert room.display_name == "New Meeting Room"
     assert room.kind is RoomKind.LONG_TERM
+    assert room.created_at == datetime(2022, 10, 19, 18, 22, 24, 965000, tzinfo=UTC)
+    assert room.available is True
+    assert room.metadata is None
+    # the seed's link hrefs are blank: no URL rather than an empty one
+    assert room.host_url is None
+    assert room.guest_url is None
     assert room.expires_at == datetime(2022, 10, 21, 18, 45, 50, 901000, tzinfo=UTC)
     assert room.theme_id == "e8b1d80b-8f78-4578-94f2-328596e01387"
     assert room.recording == RecordingOptions(auto_record=True, record_only_owner=False)

@@ -118,7 +118,13 @@ async def test_webhook_registration_sets_all_three_callback_urls(
         "sessions_callback_url": expected,
         "recordings_callback_url": expected,
     }
-    assert room.raw["callback_urls"]["sessions_callback_url"] == expected
+    # whoever may read rooms must not learn the token that authenticates callbacks
+    masked = "https://gw.example/webhooks/vonage?token=***"
+    assert room.raw["callback_urls"] == dict.fromkeys(
+        ("rooms_callback_url", "sessions_callback_url", "recordings_callback_url"), masked
+    )
+    for read in (await adapter.get_room(room.native_id), *(await adapter.list_all_rooms())):
+        assert "a%20b%26c" not in json.dumps(read.raw)
 
 
 async def test_explicit_callback_urls_conflict_with_webhook_registration(
