@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar
 
-from providers.errors import InvalidRequest
+from providers.errors import InvalidRequest, ProviderUnavailable
 from providers.models import (
     Capability,
     DialInNumber,
@@ -130,6 +130,8 @@ class VonageAdapter(VonageThemes):
     async def dial_in_numbers(self) -> list[DialInNumber]:
         """The phone numbers participants can dial into meetings from."""
         body = await self._json("GET", "/dial-in-numbers")
+        if not isinstance(body, list):
+            raise ProviderUnavailable(self.name, "GET /dial-in-numbers: unexpected answer")
         return [to_dial_in_number(item) for item in body if isinstance(item, dict)]
 
     # callbacks

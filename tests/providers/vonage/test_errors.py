@@ -151,3 +151,13 @@ async def test_an_unexpected_answer_is_the_providers_failure(
     fake.inject(status=200, body={"unexpected": True})
     with pytest.raises(ProviderUnavailable, match="unexpected answer"):
         await adapter.get_room("0c8bb2b8-4a7b-4f51-a3c4-6b6f5e1d9c00")
+
+
+@pytest.mark.parametrize("body", [5, {"number": "442381924626"}, "OK"])
+async def test_dial_in_numbers_that_are_no_list_are_the_providers_failure(
+    adapter: VonageAdapter, fake: FakeVonage, body: object
+) -> None:
+    fake.inject(status=200, body=body)
+    with pytest.raises(ProviderUnavailable, match="unexpected answer") as caught:
+        await adapter.dial_in_numbers()
+    assert caught.value.provider == "vonage"
