@@ -23,7 +23,10 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 @dataclass
 class Fault:
-    """An injected failure: an HTTP ``status`` (with ``retry_after``) or a ``timeout``."""
+    """An injected failure: an HTTP ``status`` (with ``retry_after``) or a ``timeout``.
+
+    The answer carries ``body`` as JSON, or ``content`` as raw bytes (an unreadable answer).
+    """
 
     status: int | None = None
     retry_after: float | None = None
@@ -31,6 +34,7 @@ class Fault:
     times: int = 1
     path_contains: str | None = None
     body: Any = None
+    content: bytes | None = None
 
     def matches(self, request: httpx.Request) -> bool:
         return self.times > 0 and (
@@ -42,6 +46,8 @@ class Fault:
         if self.timeout:
             raise httpx.ReadTimeout("injected timeout", request=request)
         headers = {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
+        if self.content is not None:
+            return httpx.Response(self.status or 500, content=self.content, headers=headers)
         body = self.body if self.body is not None else {"message": "injected fault"}
         return json_response(self.status or 500, body, headers)
 

@@ -103,6 +103,7 @@ async def test_unknown_room_is_not_found(adapter: Adapter) -> None:
 
 ERRORS: list[tuple[dict[str, Any], type[Exception]]] = [
     ({"status": 401}, ProviderAuthError),
+    ({"status": 404}, ResourceNotFound),
     ({"status": 409}, ResourceConflict),
     ({"status": 429, "retry_after": 7}, RateLimited),
     ({"status": 500}, ProviderUnavailable),
@@ -122,6 +123,22 @@ async def test_error_mapping_on_create(
     if isinstance(caught.value, RateLimited):
         assert caught.value.retry_after == 7
         assert caught.value.retryable
+
+
+@pytest.mark.parametrize("content", [b"<html>captive portal</html>", b"\xff\xfe\x00", b""])
+async def test_a_2xx_with_an_unreadable_body_is_the_providers_failure(
+    adapter: Adapter, sandbox: Any, content: bytes
+) -> None:
+    (native_id,) = sandbox.seed_rooms(1)
+    sandbox.inject(status=200, content=content, times=10)
+    with pytest.raises(ProviderUnavailable) as read:
+        await adapter.get_room(native_id)
+    before = len(sandbox.requests)
+    with pytest.raises(ProviderUnavailable) as create:
+        await adapter.create_room(_spec())
+    for caught in (read, create):
+        assert caught.value.provider == adapter.name
+    assert [r.method for r in sandbox.requests[before:]] == ["POST"]
 
 
 async def test_creates_are_not_retried(adapter: Adapter, sandbox: Any) -> None:
