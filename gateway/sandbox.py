@@ -3,7 +3,9 @@
 Asks a provider's sandbox for the provider's OWN webhook payload of a contract event and
 feeds that exact delivery to the same ingest path as ``/webhooks/<provider>``, so it is
 verified (token or signature) and normalized by the real adapter. Mounted only when
-``settings.sandbox`` is on, and only for providers the sandbox stands in for.
+``settings.sandbox`` is on, and only for providers the sandbox stands in for. The room must
+exist in the sandbox (a provider sends events only for its rooms), and the optional details
+are checked by name and type, so a typo is a 400 rather than an event nobody sees.
 """
 
 from __future__ import annotations
@@ -17,11 +19,35 @@ from pydantic import SecretStr
 
 from gateway.services import ProviderHandle, Services
 from gateway.webhooks import BodyTooLarge, WebhookRefused, deliver, read_body
-from providers import EventType, ProviderSettings, UnsupportedOperation, WebhookDelivery
+from providers import (
+    EventType,
+    ProviderError,
+    ProviderSettings,
+    ResourceNotFound,
+    UnsupportedOperation,
+    WebhookDelivery,
+)
 
 __all__ = ["router"]
 
 router = APIRouter()
+
+_TEXT: tuple[type, ...] = (str,)
+_NUMBER: tuple[type, ...] = (int, float)
+#: the event details a sandbox can put in its payload, in contract (camelCase) names
+DETAILS: dict[str, tuple[type, ...]] = {
+    "participantName": _TEXT,
+    "participantId": _TEXT,
+    "isHost": (bool,),
+    "role": _TEXT,
+    "reason": _TEXT,
+    "sessionId": _TEXT,
+    "recordingId": _TEXT,
+    "url": _TEXT,
+    "durationSeconds": _NUMBER,
+    "startedAt": _TEXT,
+    "endedAt": _TEXT,
+}
 
 
 def webhook_token(settings: ProviderSettings) -> str | None:
@@ -57,11 +83,38 @@ def _event_type(handle: ProviderHandle, value: object) -> EventType:
     return event_type
 
 
+def _details(body: dict[str, Any]) -> dict[str, Any]:
+    """The event details of ``body`` (null means the sandbox's default)."""
+    details = {key: value for key, value in body.items() if key != "type" and value is not None}
+    for key, value in details.items():
+        kinds = DETAILS.get(key)
+        if kinds is None:
+            known = ", ".join(DETAILS)
+            raise WebhookRefused(400, f"unknown field {key!r}; the sandbox takes type, {known}")
+        if isinstance(value, bool) is not (bool in kinds) or not isinstance(value, kinds):
+            kind = {_TEXT: "a string", _NUMBER: "a number"}.get(kinds, "true or false")
+            raise WebhookRefused(400, f"{key} must be {kind}")
+    return details
+
+
+async def _check_room(handle: ProviderHandle, native_id: str) -> None:
+    """The room exists in the sandbox, as the provider only reports on its rooms."""
+    if handle.adapter is None:
+        raise WebhookRefused(404, f"{handle.name} is not served by its sandbox")
+    try:
+        await handle.adapter.get_room(native_id)
+    except ResourceNotFound:
+        message = f"no room {native_id!r} in the {handle.name} sandbox; create it with createRoom"
+        raise WebhookRefused(404, message) from None
+    except ProviderError as exc:
+        raise WebhookRefused(503, f"the {handle.name} sandbox failed: {exc.message}", 1) from None
+
+
 def _sandbox_delivery(
     handle: ProviderHandle, native_id: str, body: dict[str, Any]
 ) -> WebhookDelivery:
-    details = {key: value for key, value in body.items() if key != "type"}
     event_type = _event_type(handle, body.get("type"))
+    details = _details(body)
     if handle.sandbox is None or handle.adapter is None:
         raise WebhookRefused(404, f"{handle.name} is not served by its sandbox")
     token = webhook_token(handle.adapter.settings)
@@ -85,6 +138,7 @@ async def emit_sandbox_event(request: Request, provider: str, native_id: str) ->
         handle = _sandboxed(services, provider)
         body = await _request_json(request, services.settings.limits.max_body_bytes)
         delivery = _sandbox_delivery(handle, native_id, body)
+        await _check_room(handle, native_id)
         outcome = await deliver(services.ingest, provider, delivery)
     except WebhookRefused as refused:
         return refused.response()
