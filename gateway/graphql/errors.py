@@ -138,11 +138,13 @@ class MaskUnexpectedErrors(SchemaExtension):
                 extensions=translated.extensions,
             )
         if isinstance(original, GraphQLError) and original.extensions:
-            # the outer message keeps what graphql-core added (a variable's name and path)
+            # the outer message keeps what graphql-core added (a variable's name and path),
+            # and the original error stays for the input error translation
             return GraphQLError(
                 error.message,
                 nodes=error.nodes,
                 path=error.path,
+                original_error=original,
                 extensions=original.extensions,
             )
         if _is_expected(error):

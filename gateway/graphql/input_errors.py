@@ -34,6 +34,7 @@ from graphql.pyutils import print_path_list
 from graphql.utilities.validate_input_value import validate_input_literal
 from graphql.validation.rules.values_of_correct_type import ValuesOfCorrectTypeRule
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from gateway.graphql.errors import bad_input
 
@@ -144,7 +145,14 @@ class CodedInputErrors(SchemaExtension):
         yield
         result = context.result
         if result is not None and result.errors:
-            document = context.graphql_document
-            result.errors = [
-                coded_variable_error(error, document) or error for error in result.errors
-            ]
+            result.errors = self._coded(result.errors)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Streamed results (SSE, WebSocket) are sent before ``on_operation`` ends."""
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = self._coded(result.errors)
+        yield
+
+    def _coded(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        document = self.execution_context.graphql_document
+        return [coded_variable_error(error, document) or error for error in errors]
