@@ -1,4 +1,4 @@
-"""Per-request DataLoaders, kept in ``info.context.loaders`` (never shared between requests).
+"""DataLoaders kept in ``info.context.loaders`` (one context per request or WebSocket connection).
 
 ``themes`` batches ``Room.theme``: a page of rooms that share three themes asks for
 three themes, each through the read-through cache.
@@ -38,17 +38,29 @@ async def _theme(services: Services, theme_id: str) -> Theme | None:
         return None
 
 
+async def _themes(services: Services, keys: list[str]) -> list[Theme | BaseException | None]:
+    """One look-up per distinct key of the batch."""
+    distinct = list(dict.fromkeys(keys))
+    found = await asyncio.gather(
+        *(_theme(services, key) for key in distinct), return_exceptions=True
+    )
+    by_key = dict(zip(distinct, found, strict=True))
+    return [by_key[key] for key in keys]
+
+
 def theme_loader(info: Info) -> ThemeLoader:
-    """This request's theme loader, keyed by gateway theme id; ``None`` for a missing theme."""
+    """This context's theme loader, keyed by gateway theme id; ``None`` for a missing theme.
+
+    It batches without remembering: a WebSocket connection keeps one context for all its
+    operations, and a loader's memory would serve a theme renamed since.
+    """
     loaders = info.context.loaders
     loader: ThemeLoader | None = loaders.get("themes")
     if loader is None:
         services = info.context.services
 
         async def load(keys: list[str]) -> Sequence[Theme | BaseException | None]:
-            return await asyncio.gather(
-                *(_theme(services, key) for key in keys), return_exceptions=True
-            )
+            return await _themes(services, keys)
 
-        loader = loaders["themes"] = ThemeLoader(load_fn=load)
+        loader = loaders["themes"] = ThemeLoader(load_fn=load, cache=False)
     return loader
