@@ -1,18 +1,21 @@
 """The WebSocket limits apply to the event subscriptions: keepalive pings while a
 ``roomEvents`` subscription is idle, the per-connection limit, the ``connection_init`` wait,
-and a completed operation releasing its place on the bus."""
+a completed operation releasing its place on the bus, and a client that stops reading
+being ended (others keep receiving) with a cursor it resumes from without a gap."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from typing import Any
 
+import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from tests.gateway.events.test_subscriptions import deliver, joined
+from tests.gateway.events.test_subscriptions import TOKEN, deliver, joined
 from tests.gateway.events.wsclient import ROOM_EVENTS, subscribe, wait_for_subscribers
 from tests.support import gateway_settings, live_server
 
@@ -82,3 +85,42 @@ async def test_a_subscribe_before_connection_init_is_refused_without_a_subscribe
                 pass
             assert ws.close_code == 4401
         await wait_for_subscribers(base, 0)
+
+
+def bulky_joined(index: int) -> dict[str, Any]:
+    """A participant event of ~20 kB that compression cannot shrink."""
+    return joined("r", f"{index}-{secrets.token_hex(10_000)}")
+
+
+async def test_a_client_that_stops_reading_is_ended_and_resumes_without_a_gap() -> None:
+    settings = gateway_settings(
+        events={"subscriber_queue_size": 10}, limits={"max_webhook_body_bytes": 100_000}
+    )
+    sent: list[str] = []
+    with live_server(settings) as base:
+        async with (
+            subscribe(base) as slow,
+            subscribe(base) as fast,
+            httpx.AsyncClient(base_url=base) as http,
+        ):
+            await wait_for_subscribers(base, 2)
+            while (await http.get("/readyz")).json()["details"]["events"]["subscribers"] == 2:
+                assert len(sent) < 5_000, "the non-reading client was never ended"
+                for _ in range(20):
+                    payload = bulky_joined(len(sent))
+                    query = {"token": TOKEN}
+                    response = await http.post("/webhooks/vonage", params=query, json=payload)
+                    assert response.status_code == 204
+                    sent.append(payload["name"])
+                    assert (await fast.event())["participantName"] == sent[-1]
+            received: list[str] = []
+            while (message := await slow.message())["type"] == "next":
+                if "errors" in message["payload"]:
+                    break
+                received.append(message["payload"]["data"]["roomEvents"]["participantName"])
+            error = message["payload"]["errors"][0]
+        assert error["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
+        async with subscribe(base, {"after": error["extensions"]["resumeAfter"]}) as resumed:
+            rest = [e["participantName"] for e in await resumed.events(len(sent) - len(received))]
+            assert await resumed.quiet()
+    assert received + rest == sent
