@@ -60,30 +60,29 @@ async def test_event_subscriptions_count_against_the_connection_limit() -> None:
             assert received == {"1", "4"}
 
 
+async def close_code(base: str, *messages: str) -> int | None:
+    """Send ``messages`` without ``connection_init``; the code the server closes with."""
+    url = base.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        for message in messages:
+            await ws.send(message)
+        try:
+            async with asyncio.timeout(3):
+                await ws.recv()
+        except ConnectionClosed:
+            pass
+        return ws.close_code
+
+
 async def test_a_socket_without_connection_init_is_closed_in_time() -> None:
     settings = gateway_settings(events={"connection_init_wait_seconds": 0.3})
     with live_server(settings) as base:
-        url = base.replace("http://", "ws://") + "/graphql"
-        async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
-            try:
-                async with asyncio.timeout(3):
-                    await ws.recv()
-            except ConnectionClosed:
-                pass
-            assert ws.close_code == 4408
+        assert await close_code(base) == 4408
 
 
 async def test_a_subscribe_before_connection_init_is_refused_without_a_subscriber() -> None:
     with live_server(gateway_settings()) as base:
-        url = base.replace("http://", "ws://") + "/graphql"
-        async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
-            await ws.send(start("1"))
-            try:
-                async with asyncio.timeout(3):
-                    await ws.recv()
-            except ConnectionClosed:
-                pass
-            assert ws.close_code == 4401
+        assert await close_code(base, start("1")) == 4401
         await wait_for_subscribers(base, 0)
 
 
