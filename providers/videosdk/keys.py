@@ -2,6 +2,8 @@
 
 A fetched key is refreshed when a signature fails to verify with it, at most once per
 ``REFRESH_INTERVAL`` seconds, so that forged deliveries cannot make us hammer the API.
+A key that cannot be obtained is the provider's failure (``ProviderUnavailable``), not
+the sender's: the delivery is then answered so that VideoSDK retries it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from providers.errors import ProviderError, WebhookAuthError
+from providers.errors import ProviderError, ProviderUnavailable
 from providers.videosdk.payloads import PROVIDER
 from providers.videosdk.webhooks import load_public_key
 
@@ -92,5 +94,6 @@ class PublicKeySource:
         try:
             return load_public_key(pem_from_answer(await self._fetch()))
         except (ProviderError, ValueError) as exc:
-            message = "VideoSDK's webhook public key could not be obtained"
-            raise WebhookAuthError(PROVIDER, message) from exc
+            detail = exc.message if isinstance(exc, ProviderError) else str(exc)
+            message = f"VideoSDK's webhook public key could not be obtained ({detail})"
+            raise ProviderUnavailable(PROVIDER, message) from exc

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from providers import (
     EventType,
     MalformedWebhook,
+    ProviderUnavailable,
     UnsupportedOperation,
     WebhookAuthError,
     WebhookDelivery,
@@ -305,25 +306,27 @@ async def test_a_configured_key_is_never_refreshed(
     assert fake.requests == []
 
 
-async def test_an_unavailable_key_refuses_the_delivery(
+async def test_an_unavailable_key_is_the_providers_failure_not_the_senders(
     fake: FakeVideoSDK, clock: ManualClock
 ) -> None:
+    # not a WebhookAuthError: a refused delivery is lost, an unavailable one is retried
     adapter = build(fake, clock, webhook_public_key=None)
     fake.inject(status=500, times=10, path_contains="rsa-public-key")
-    with pytest.raises(WebhookAuthError, match="public key"):
+    with pytest.raises(ProviderUnavailable, match="public key") as caught:
         await adapter.parse_webhook(fake.deliver(HOOKS["participant-joined"]))
+    assert caught.value.provider == "videosdk"
     fake.faults.clear()
     fake.public_key_format = "json"
     assert await adapter.parse_webhook(fake.deliver(HOOKS["participant-joined"]))
     await adapter.aclose()
 
 
-async def test_a_key_answer_without_a_pem_refuses_the_delivery(
+async def test_a_key_answer_without_a_pem_is_the_providers_failure(
     fake: FakeVideoSDK, clock: ManualClock
 ) -> None:
     adapter = build(fake, clock, webhook_public_key=None)
     fake.inject(status=200, times=1, body={"status": "ok"}, path_contains="rsa-public-key")
-    with pytest.raises(WebhookAuthError):
+    with pytest.raises(ProviderUnavailable, match="public key"):
         await adapter.parse_webhook(fake.deliver(HOOKS["participant-joined"]))
     await adapter.aclose()
 
