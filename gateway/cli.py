@@ -29,7 +29,7 @@ DEV_BANNER = """
 
 INSECURE_BANNER = """
 ==============================================================================
-  --insecure: NO CLIENT AUTHENTICATION. Every caller holds every scope.
+  NO CLIENT AUTHENTICATION ({reason}). Every caller holds every scope.
 ==============================================================================
 """
 
@@ -79,7 +79,9 @@ def _serve(args: argparse.Namespace) -> None:
     if settings.auth.mode is None:
         if not args.insecure:
             _fail(NO_AUTH)
-        sys.stderr.write(INSECURE_BANNER)
+        sys.stderr.write(INSECURE_BANNER.format(reason="--insecure"))
+    elif settings.auth.mode is AuthMode.NONE:
+        sys.stderr.write(INSECURE_BANNER.format(reason="GATEWAY_AUTH__MODE=none"))
     if args.workers < 1:
         _fail("--workers must be at least 1")
     options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,7 @@ from gateway.services import Services
 __all__ = ["router"]
 
 router = APIRouter()
+log = logging.getLogger("gateway.health")
 
 #: a backend that takes longer than this to answer a probe is not ready
 PROBE_TIMEOUT_SECONDS = 2.0
@@ -28,18 +30,23 @@ async def _store_answers(services: Services) -> bool:
     return True
 
 
-async def _within_timeout(check: Awaitable[bool]) -> bool:
+async def _within_timeout(name: str, check: Awaitable[bool]) -> bool:
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
             return await check
-    except Exception:
-        return False
+    except TimeoutError:
+        log.warning("readiness probe %s: no answer within %.0f s", name, PROBE_TIMEOUT_SECONDS)
+    except Exception as exc:  # any failure means not ready; the log says which
+        log.warning("readiness probe %s failed: %s", name, type(exc).__name__)
+    return False
 
 
 async def _checks(services: Services) -> dict[str, bool]:
     """Every backend probed at once, each within ``PROBE_TIMEOUT_SECONDS``."""
     probes = {"store": _store_answers(services), "events": services.bus.ready()}
-    results = await asyncio.gather(*(_within_timeout(probe) for probe in probes.values()))
+    results = await asyncio.gather(
+        *(_within_timeout(name, probe) for name, probe in probes.items())
+    )
     return dict(zip(probes, results, strict=True))
 
 

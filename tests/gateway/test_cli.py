@@ -83,9 +83,12 @@ def test_serve_insecure_starts_and_answers() -> None:
         assert response.status_code == 200
 
 
-def test_serve_with_auth_mode_none_chosen_explicitly() -> None:
-    with running("serve", GATEWAY_AUTH__MODE="none") as (base, _):
+def test_serve_with_auth_mode_none_chosen_explicitly_warns_loudly() -> None:
+    with running("serve", GATEWAY_AUTH__MODE="none") as (base, process):
         assert httpx.get(f"{base}/healthz").status_code == 200
+        process.terminate()
+        _, stderr = process.communicate(timeout=15)
+    assert "NO CLIENT AUTHENTICATION" in stderr
 
 
 def test_serve_with_jwt_auth_demands_tokens() -> None:

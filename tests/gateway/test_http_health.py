@@ -6,6 +6,7 @@ import socket
 import time
 
 import httpx
+import pytest
 
 from gateway.health import PROBE_TIMEOUT_SECONDS
 from tests.support import asgi_client, free_port, gateway_settings, live_server
@@ -35,15 +36,17 @@ async def test_ready_with_real_redis() -> None:
     assert response.json()["checks"]["store"] is True
 
 
-async def test_not_ready_when_redis_does_not_answer() -> None:
+async def test_not_ready_when_redis_does_not_answer(caplog: pytest.LogCaptureFixture) -> None:
     closed = f"redis://127.0.0.1:{free_port()}/0"
     async with asgi_client(gateway_settings(redis_url=closed)) as client:
-        ready = await client.get("/readyz")
+        with caplog.at_level("WARNING", logger="gateway.health"):
+            ready = await client.get("/readyz")
         alive = await client.get("/healthz")
     assert ready.status_code == 503
     assert ready.json()["status"] == "unavailable"
     assert ready.json()["checks"]["store"] is False
     assert alive.status_code == 200
+    assert "readiness probe store failed" in caplog.text
 
 
 async def test_not_ready_when_redis_hangs() -> None:
