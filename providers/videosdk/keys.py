@@ -3,7 +3,9 @@
 A fetched key is refreshed when a signature fails to verify with it, at most once per
 ``REFRESH_INTERVAL`` seconds, so that forged deliveries cannot make us hammer the API.
 A key that cannot be obtained is the provider's failure (``ProviderUnavailable``), not
-the sender's: the delivery is then answered so that VideoSDK retries it.
+the sender's: the delivery is then answered so that VideoSDK retries it. After a failed
+fetch, deliveries are answered the same way for ``RETRY_AFTER_FAILURE`` seconds without
+asking again, so a burst of deliveries (forged or not) during an outage costs one fetch.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from providers.errors import ProviderError, ProviderUnavailable
 from providers.videosdk.payloads import PROVIDER
 from providers.videosdk.webhooks import load_public_key
 
-__all__ = ["REFRESH_INTERVAL", "PublicKeySource", "pem_from_answer"]
+__all__ = ["REFRESH_INTERVAL", "RETRY_AFTER_FAILURE", "PublicKeySource", "pem_from_answer"]
 
 REFRESH_INTERVAL = 300.0
+RETRY_AFTER_FAILURE = 10.0
 _PEM_KEYS = ("publicKey", "public_key", "key", "data")
 
 
@@ -62,6 +65,7 @@ class PublicKeySource:
         self._clock = clock
         self._key: rsa.RSAPublicKey | None = None
         self._fetched_at: float | None = None
+        self._failed_at: float | None = None
         self._lock = asyncio.Lock()
         self.fetches = 0
 
@@ -89,11 +93,18 @@ class PublicKeySource:
             return self._key
 
     async def _download(self) -> rsa.RSAPublicKey:
-        self._fetched_at = self._clock()
+        now = self._clock()
+        if self._failed_at is not None and now - self._failed_at < RETRY_AFTER_FAILURE:
+            message = "VideoSDK's webhook public key could not be obtained moments ago"
+            raise ProviderUnavailable(PROVIDER, message)
+        self._fetched_at = now
         self.fetches += 1
         try:
-            return load_public_key(pem_from_answer(await self._fetch()))
+            key = load_public_key(pem_from_answer(await self._fetch()))
         except (ProviderError, ValueError) as exc:
+            self._failed_at = now
             detail = exc.message if isinstance(exc, ProviderError) else str(exc)
             message = f"VideoSDK's webhook public key could not be obtained ({detail})"
             raise ProviderUnavailable(PROVIDER, message) from exc
+        self._failed_at = None
+        return key

@@ -21,7 +21,7 @@ from providers import (
     WebhookDelivery,
 )
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter, VideoSDKSettings
-from providers.videosdk.keys import REFRESH_INTERVAL
+from providers.videosdk.keys import REFRESH_INTERVAL, RETRY_AFTER_FAILURE
 from providers.videosdk.webhooks import load_public_key, normalize, verify_signature
 
 from .conftest import ManualClock, build
@@ -317,7 +317,24 @@ async def test_an_unavailable_key_is_the_providers_failure_not_the_senders(
     assert caught.value.provider == "videosdk"
     fake.faults.clear()
     fake.public_key_format = "json"
+    clock.advance(RETRY_AFTER_FAILURE)
     assert await adapter.parse_webhook(fake.deliver(HOOKS["participant-joined"]))
+    await adapter.aclose()
+
+
+async def test_a_burst_during_a_key_outage_costs_one_fetch(
+    fake: FakeVideoSDK, clock: ManualClock
+) -> None:
+    adapter = build(fake, clock, webhook_public_key=None)
+    fake.inject(status=503, times=1_000, path_contains="rsa-public-key")
+    for _ in range(20):
+        with pytest.raises(ProviderUnavailable, match="public key"):
+            await adapter.parse_webhook(fake.deliver(HOOKS["participant-joined"]))
+    assert adapter.public_keys.fetches == 1
+    clock.advance(RETRY_AFTER_FAILURE)
+    fake.faults.clear()
+    assert await adapter.parse_webhook(fake.deliver(HOOKS["participant-joined"]))
+    assert adapter.public_keys.fetches == 2
     await adapter.aclose()
 
 
