@@ -8,7 +8,7 @@ session-to-room map, cached reads).
 from __future__ import annotations
 
 from typing import Any, Protocol
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from aiocache import Cache
 
@@ -60,18 +60,29 @@ def _ttl(ttl: float | None) -> int | None:
     return None if ttl is None else max(1, round(ttl))
 
 
-def create_store(redis_url: str | None = None, *, namespace: str = "gateway") -> KeyValueStore:
-    """Memory store when ``redis_url`` is ``None``, otherwise a Redis-backed one."""
+def create_store(
+    redis_url: str | None = None, *, namespace: str = "gateway", timeout: float = 5.0
+) -> KeyValueStore:
+    """Memory store when ``redis_url`` is ``None``, otherwise a Redis-backed one.
+
+    ``redis://`` and ``rediss://`` (TLS) URLs with an optional ``user:password@`` and
+    database path are understood; every Redis call is bounded by ``timeout`` seconds.
+    """
     if redis_url is None:
         return _AiocacheStore(Cache(Cache.MEMORY, namespace=namespace))
     url = urlparse(redis_url)
-    db = int(url.path.lstrip("/") or 0)
+    pool_options: dict[str, Any] = {"socket_timeout": timeout}
+    if url.username:
+        pool_options["username"] = unquote(url.username)
     cache = Cache(
         Cache.REDIS,
         endpoint=url.hostname or "127.0.0.1",
         port=url.port or 6379,
-        db=db,
-        password=url.password,
+        db=int(url.path.lstrip("/") or 0),
+        password=unquote(url.password) if url.password else None,
+        ssl=url.scheme == "rediss",
+        create_connection_timeout=timeout,
+        connection_pool_kwargs=pool_options,
         namespace=namespace,
     )
     return _AiocacheStore(cache)
