@@ -1,20 +1,31 @@
-"""Which adapter serves which provider: one line per provider."""
+"""Which adapter serves which provider: one line per provider.
+
+Each line names a package under ``providers/`` whose ``ENTRY`` is its ``ProviderEntry``.
+"""
 
 from __future__ import annotations
 
-from providers import metered, videosdk, vonage
+from importlib import import_module
+
 from providers.base import ProviderEntry
 
 __all__ = ["REGISTRY", "entry"]
 
-REGISTRY: dict[str, ProviderEntry] = {
-    e.name: e
-    for e in (
-        vonage.ENTRY,
-        metered.ENTRY,
-        videosdk.ENTRY,
-    )
-}
+PROVIDER_PACKAGES = (
+    "vonage",
+    "metered",
+    "videosdk",
+)
+
+
+def _entry_of(package: str) -> ProviderEntry:
+    found = import_module(f"providers.{package}").ENTRY
+    if not isinstance(found, ProviderEntry) or found.name != package:
+        raise TypeError(f"providers.{package}.ENTRY must be the ProviderEntry named {package!r}")
+    return found
+
+
+REGISTRY: dict[str, ProviderEntry] = {name: _entry_of(name) for name in PROVIDER_PACKAGES}
 
 
 def entry(name: str) -> ProviderEntry:
