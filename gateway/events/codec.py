@@ -28,13 +28,15 @@ def encode_event(event: MeetingEvent, received_at: datetime) -> str:
 
 def decode_event(text: str) -> tuple[MeetingEvent, datetime]:
     """The inverse of ``encode_event``; ``ValueError`` on foreign or damaged entries."""
-    data: dict[str, Any] = json.loads(text)
-    received_at = datetime.fromisoformat(data.pop("received_at"))
-    data["type"] = EventType(data["type"])
-    for name in _TIME_FIELDS:
-        value = data.get(name)
-        data[name] = None if value is None else datetime.fromisoformat(value)
+    data: Any = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not an event entry: not a JSON object")  # noqa: TRY004 - one error for damage
     try:
+        received_at = datetime.fromisoformat(data.pop("received_at"))
+        data["type"] = EventType(data["type"])
+        for name in _TIME_FIELDS:
+            value = data.get(name)
+            data[name] = None if value is None else datetime.fromisoformat(value)
         return MeetingEvent(**data), received_at
-    except TypeError as exc:
+    except TypeError as exc:  # a field of the wrong JSON type
         raise ValueError(f"not an event entry: {exc}") from None

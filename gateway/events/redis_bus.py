@@ -96,6 +96,7 @@ class RedisEventBus(LogBus):
         self._reader: asyncio.Task[None] | None = None
         self._live = asyncio.Event()
         self._reader_failures = 0
+        self._reader_healthy = True
         self._closing = False
 
     async def start(self) -> None:
@@ -121,7 +122,7 @@ class RedisEventBus(LogBus):
             await asyncio.wait({reader}, timeout=READ_BLOCK_MS / 1000 + 1.0)
 
     async def ready(self) -> bool:
-        if self._reader is None or self._reader.done():
+        if self._reader is None or self._reader.done() or not self._reader_healthy:
             return False
         try:
             return bool(await self._client.ping())
@@ -221,15 +222,31 @@ class RedisEventBus(LogBus):
                     position = await self.head()
                     self._live.set()
                 position = await self._read_once(position)
-                failures = 0
             except (RedisError, OSError, BusUnavailable) as exc:
-                if self._closing:
-                    return
-                delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
-                failures += 1
-                self._reader_failures += 1
-                log.warning("event bus reader: %s; retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
+                log.warning("event bus reader: %s", exc)
+            except Exception:
+                # a bug or a damaged log: never leave subscribers waiting on a dead reader.
+                # They resume from their cursors (replay reads the log itself), and the
+                # reader starts again from the head.
+                log.exception("event bus reader failed; ending subscribers with a resume hint")
+                self.hub.end_all(Overflowed())
+                position = None
+            else:
+                failures = 0
+                self._reader_healthy = True
+                continue
+            if self._closing:
+                return
+            await self._back_off(failures)
+            failures += 1
+
+    async def _back_off(self, failures: int) -> None:
+        """Not ready until a read succeeds again; wait longer after each failure."""
+        self._reader_healthy = False
+        self._reader_failures += 1
+        delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+        log.warning("event bus reader: retrying in %.1fs", delay)
+        await asyncio.sleep(delay)
 
     async def _read_once(self, position: Position) -> Position:
         answer = cast(

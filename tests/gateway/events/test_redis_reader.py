@@ -90,3 +90,45 @@ async def test_events_trimmed_before_the_reader_saw_them_end_its_subscribers(
     finally:
         await other_replica.aclose()
         await bus.aclose()
+
+
+@pytest.mark.parametrize("damaged", ["[]", '{"received_at": 5, "type": "SESSION_STARTED"}'])
+async def test_entry_of_the_wrong_json_shape_is_skipped(redis_prefix: str, damaged: str) -> None:
+    bus = RedisEventBus(EventSettings(redis_prefix=redis_prefix), REDIS_URL)
+    await bus.start()
+    admin = Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        async with bus.subscribe() as stream:
+            await admin.xadd(bus.stream_key, {"e": damaged, "s": "1"})
+            await admin.set(bus.counter_key, 1)
+            await bus.publish([make_event("after")], NOW)
+            assert labels(await asyncio.wait_for(collect(stream, 1), 10)) == ["after"]
+        assert await bus.ready()
+    finally:
+        await admin.aclose()
+        await bus.aclose()
+
+
+async def test_reader_recovers_from_an_unexpected_failure(
+    redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus = RedisEventBus(EventSettings(redis_prefix=redis_prefix), REDIS_URL)
+    admin = Redis.from_url(REDIS_URL, decode_responses=True)
+    await admin.set(bus.counter_key, "damaged")
+    await bus.start()
+    try:
+        await asyncio.sleep(0.3)
+        assert not await bus.ready()
+        assert "event bus reader failed" in caplog.text
+        await admin.delete(bus.counter_key)
+        for _ in range(50):
+            if await bus.ready():
+                break
+            await asyncio.sleep(0.1)
+        assert await bus.ready()
+        async with bus.subscribe() as stream:
+            await bus.publish([make_event("after repair")], NOW)
+            assert labels(await asyncio.wait_for(collect(stream, 1), 10)) == ["after repair"]
+    finally:
+        await admin.aclose()
+        await bus.aclose()
