@@ -81,11 +81,13 @@ class InvalidCursor(ValueError):
 
 
 class SubscriberTooSlow(Exception):
-    """A subscriber's queue overflowed; it was ended and should resume after ``resume_after``."""
+    """A subscriber was ended (its queue overflowed, or the live feed was interrupted);
+    it should resume after ``resume_after``."""
 
     def __init__(self, resume_after: str) -> None:
         super().__init__(
-            "subscriber could not keep up with the event stream and was ended; "
+            "subscription ended: it could not keep up with the event stream, or the live "
+            "feed was interrupted; "
             f'subscribe again with after: "{resume_after}" to continue without a gap'
         )
         self.resume_after = resume_after
