@@ -119,10 +119,24 @@ def error_for_response(
     return ProviderUnavailable(provider, message, status=status)
 
 
-def _transport_error(provider: str, method: str, exc: httpx.HTTPError) -> ProviderError:
+#: failures that happen before a request leaves: nothing can have been applied
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_MAYBE_APPLIED = "; the provider may have applied it, so check before repeating it"
+
+
+def _transport_error(
+    provider: str, method: str, exc: httpx.HTTPError, *, safe: bool
+) -> ProviderError:
+    """``safe``: the operation may be repeated blindly (a read). A write that failed after
+    it was sent is not retryable: it may have happened."""
+    ambiguous = not safe and not isinstance(exc, _NOT_SENT)
+    suffix = _MAYBE_APPLIED if ambiguous else ""
+    retryable = False if ambiguous else None
     if isinstance(exc, httpx.TimeoutException):
-        return ProviderTimeout(provider, f"{method} timed out ({type(exc).__name__})")
-    return ProviderUnavailable(provider, f"{method} failed: {type(exc).__name__}")
+        message = f"{method} timed out ({type(exc).__name__}){suffix}"
+        return ProviderTimeout(provider, message, retryable=retryable)
+    message = f"{method} failed: {type(exc).__name__}{suffix}"
+    return ProviderUnavailable(provider, message, retryable=retryable)
 
 
 def _backoff(attempt: int) -> float:
@@ -155,10 +169,22 @@ async def request(
     try:
         async with asyncio.timeout(budget):
             return await _attempts(
-                client, provider, method, path, attempts, deadline, extract, auth_statuses, kwargs
+                client,
+                provider,
+                method,
+                path,
+                attempts,
+                deadline,
+                extract,
+                auth_statuses,
+                kwargs,
+                safe=retry,
             )
     except TimeoutError as exc:
-        raise ProviderTimeout(provider, f"{method} exceeded its time budget") from exc
+        if retry:
+            raise ProviderTimeout(provider, f"{method} exceeded its time budget") from exc
+        message = f"{method} exceeded its time budget{_MAYBE_APPLIED}"
+        raise ProviderTimeout(provider, message, retryable=False) from exc
 
 
 async def _attempts(
@@ -171,13 +197,15 @@ async def _attempts(
     extract: MessageExtractor,
     auth_statuses: frozenset[int],
     kwargs: dict[str, Any],
+    *,
+    safe: bool,
 ) -> httpx.Response:
     for attempt in range(attempts):
         last = attempt == attempts - 1
         try:
             response = await client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            error: ProviderError = _transport_error(provider, method, exc)
+            error: ProviderError = _transport_error(provider, method, exc, safe=safe)
             if last:
                 raise error from exc
             await _sleep_within(deadline, _backoff(attempt), error)

@@ -154,3 +154,41 @@ async def test_spent_faults_are_dropped(api: Echo, client: httpx.AsyncClient) ->
     assert statuses == [503, 503, 200]
     assert fault.times == 0
     assert api.faults == []
+
+
+def _failing_client(error: type[httpx.TransportError]) -> httpx.AsyncClient:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise error("injected", request=request)
+
+    return httpx.AsyncClient(base_url="https://api.example", transport=httpx.MockTransport(fail))
+
+
+@pytest.mark.parametrize(
+    ("method", "error", "retryable"),
+    [
+        ("POST", httpx.ReadTimeout, False),  # sent: the provider may have created it
+        ("POST", httpx.RemoteProtocolError, False),
+        ("POST", httpx.ConnectError, True),  # never left: safe to repeat
+        ("POST", httpx.ConnectTimeout, True),
+        ("GET", httpx.ReadTimeout, True),
+        ("GET", httpx.RemoteProtocolError, True),
+    ],
+)
+async def test_a_write_that_may_have_happened_is_not_retryable(
+    method: str, error: type[httpx.TransportError], retryable: bool
+) -> None:
+    async with _failing_client(error) as client:
+        with pytest.raises((ProviderTimeout, ProviderUnavailable)) as caught:
+            await request(client, PROVIDER, method, "/thing", budget=2.0, retries=0)
+    assert caught.value.retryable is retryable
+    assert ("may have applied it" in caught.value.message) is not retryable
+
+
+async def test_a_write_past_its_budget_is_not_retryable(
+    api: Echo, client: httpx.AsyncClient
+) -> None:
+    api.route("POST", "/thing", lambda _request, _args: json_response(201, {}))
+    api.latency = 2.0
+    with pytest.raises(ProviderTimeout) as caught:
+        await request(client, PROVIDER, "POST", "/thing", budget=0.2)
+    assert caught.value.retryable is False
