@@ -3,8 +3,11 @@
 The record of a key lives in the shared store (Redis when configured), so replicas agree.
 The first caller *claims* the key with the store's atomic ``add`` (a pending record whose
 TTL bounds how long a crashed creator can hold it); concurrent retries poll until the
-record holds the room. A failed create releases the claim so that the client may retry.
-The same key with a different input is refused with ``BAD_USER_INPUT``.
+record holds the room. A create that failed before reaching the provider releases the
+claim so that the client may retry. One that failed after reaching it (it may have
+happened) records that its outcome is unknown: later calls with the key are refused rather
+than risking a second room. The same key with a different input is refused with
+``BAD_USER_INPUT``.
 """
 
 from __future__ import annotations
@@ -17,12 +20,18 @@ from typing import Any
 
 from gateway.cache import decode_room, encode_room
 from gateway.graphql.errors import bad_input
-from providers import KeyValueStore, Room
+from providers import KeyValueStore, ProviderError, ProviderUnavailable, Room
 
 __all__ = ["IdempotencyStore", "fingerprint"]
 
 _PENDING = "pending"
 _DONE = "done"
+_UNKNOWN = "unknown"
+
+
+def _may_have_happened(error: BaseException) -> bool:
+    """A failure after the create reached the provider (see ``retryable``)."""
+    return isinstance(error, ProviderUnavailable) and not error.retryable
 
 
 def fingerprint(material: Any) -> str:
@@ -71,6 +80,12 @@ class IdempotencyStore:
                 )
             if record["state"] == _DONE:
                 return decode_room(record["room"])
+            if record["state"] == _UNKNOWN:
+                raise bad_input(
+                    "the first createRoom with this idempotencyKey may have created a room, but "
+                    "its outcome is unknown: look for it with rooms, then use a new key",
+                    field="idempotencyKey",
+                )
             await asyncio.sleep(self._poll_seconds)
         return None
 
@@ -79,9 +94,19 @@ class IdempotencyStore:
     ) -> Room:
         try:
             room = await create()
+        except ProviderError as exc:
+            await self._settle_failure(record_key, digest, exc)
+            raise
         except BaseException:
             await self._store.delete(record_key)
             raise
         done = {"state": _DONE, "digest": digest, "room": encode_room(room)}
         await self._store.set(record_key, json.dumps(done), ttl=self._ttl)
         return room
+
+    async def _settle_failure(self, record_key: str, digest: str, error: ProviderError) -> None:
+        if not _may_have_happened(error):
+            await self._store.delete(record_key)
+            return
+        unknown = {"state": _UNKNOWN, "digest": digest}
+        await self._store.set(record_key, json.dumps(unknown), ttl=self._ttl)

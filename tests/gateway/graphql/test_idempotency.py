@@ -90,6 +90,23 @@ async def test_a_failed_create_can_be_retried_with_the_same_key() -> None:
     assert posts == 2
 
 
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_a_create_that_may_have_happened_is_not_repeated(store: str) -> None:
+    key = str(uuid.uuid4())
+    async with gateway(settings_for(store)) as gw:
+        gw.sandbox("metered").inject(timeout=True, times=1)  # sent, answer never read
+        first = await gw.error(CREATE, room_input(key))
+        retry = await gw.error(CREATE, room_input(key))
+        fresh = await gw.data(CREATE, room_input(str(uuid.uuid4())))
+        posts = creates(gw)
+    assert first["extensions"]["code"] == "PROVIDER_TIMEOUT"
+    assert first["extensions"]["retryable"] is False
+    assert retry["extensions"] == {"code": "BAD_USER_INPUT", "field": "idempotencyKey"}
+    assert "outcome is unknown" in retry["message"]
+    assert fresh["createRoom"]["id"].startswith("metered:")
+    assert posts == 2  # the timed-out create and the one with a new key; never a repeat
+
+
 async def test_keys_expire_after_the_retention_window() -> None:
     key = str(uuid.uuid4())
     async with gateway(gateway_settings(idempotency_ttl_seconds=1)) as gw:
