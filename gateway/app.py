@@ -10,7 +10,7 @@ import strawberry
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import health, sandbox, webhooks
+from gateway import health, log_redaction, sandbox, webhooks
 from gateway.graphql.router import build_graphql_router
 from gateway.middleware import BodySizeLimit
 from gateway.services import build_services
@@ -32,6 +32,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # here, not at import: uvicorn configures its loggers before the lifespan runs
+        log_redaction.install()
         services = await build_services(settings)
         app.state.services = services
         await services.bus.start()

@@ -51,12 +51,18 @@ def wait_until_healthy(base: str, process: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def running(*args: str, **variables: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def running(
+    *args: str, log_level: str = "warning", **variables: str
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Start ``gateway <args>`` on a free loopback port; terminate it afterwards."""
     port = free_port()
-    command = [GATEWAY, *args, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command = [GATEWAY, *args, "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level]
     process = subprocess.Popen(  # noqa: S603 - our own entry point
-        command, env=environment(**variables), stderr=subprocess.PIPE, text=True
+        command,
+        env=environment(**variables),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -65,8 +71,9 @@ def running(*args: str, **variables: str) -> Iterator[tuple[str, subprocess.Pope
     finally:
         process.terminate()
         process.wait(timeout=15)
-        if process.stderr is not None:
-            process.stderr.close()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def test_serve_refuses_to_start_without_auth() -> None:
@@ -114,6 +121,18 @@ def test_invalid_configuration_names_the_variable_not_the_value(variable: str, v
     assert "invalid configuration" in result.stderr
     assert f"{variable}:" in result.stderr
     assert value not in result.stderr + result.stdout
+
+
+def test_webhook_tokens_stay_out_of_the_access_log() -> None:
+    event = {"event": "session:started", "session_id": "s1", "room_id": "r1"}
+    with running("dev", log_level="info") as (base, process):
+        answer = httpx.post(f"{base}/webhooks/vonage?token=sandbox-webhook-token", json=event)
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=15)
+    assert answer.status_code == 204
+    logs = stdout + stderr  # uvicorn's access log goes to stdout
+    assert "/webhooks/vonage?token=***" in logs
+    assert "sandbox-webhook-token" not in logs
 
 
 def test_several_workers_need_redis() -> None:
