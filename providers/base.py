@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from providers._cache import KeyValueStore
 from providers._http import describe_error_body, request
-from providers.errors import UnsupportedOperation
+from providers.errors import ProviderUnavailable, UnsupportedOperation
 from providers.models import (
     Capability,
     EventType,
@@ -131,6 +131,15 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
             auth_statuses=self.auth_statuses,
             **kwargs,
         )
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send, then decode the JSON answer; an unreadable answer is the provider's failure."""
+        response = await self._request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+            message = f"{method} {path}: the answer has no JSON"
+            raise ProviderUnavailable(self.name, message, status=response.status_code) from exc
 
     def _timeout(self) -> httpx.Timeout:
         limits = self.settings.timeouts

@@ -91,20 +91,18 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
         message = error_message(body)
         return None if message is None else scrub(message, self.settings.secret_key)
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One API call; its JSON answer, or an error from the tree."""
+    async def _request(
+        self, method: str, path: str, *, retry: bool | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """One API call; a "room not found" answer is ``ResourceNotFound`` whatever its status."""
         if not self.settings.configured:
             raise NotConfigured(self.name, "Metered needs an app name and a secret key")
         try:
-            response = await self._request(method, path, **kwargs)
+            return await super()._request(method, path, retry=retry, **kwargs)
         except ProviderError as exc:
             if _is_missing_room(exc):
                 raise ResourceNotFound(self.name, exc.message, status=exc.status) from exc
             raise
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ProviderUnavailable(self.name, f"{method} answered with no JSON") from exc
 
     def _room(self, data: Any) -> Room:
         if not isinstance(data, Mapping):
@@ -131,10 +129,10 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
     async def create_room(self, spec: RoomSpec) -> Room:
         token = None if spec.webhook is None else self._webhook_token(spec.webhook)
         body = create_body(spec, now=self.clock(), webhook_token=token)
-        return self._room(await self._call("POST", "/room", json=body))
+        return self._room(await self._json("POST", "/room", json=body))
 
     async def get_room(self, native_id: str) -> Room:
-        return self._room(await self._call("GET", self._room_path(native_id)))
+        return self._room(await self._json("GET", self._room_path(native_id)))
 
     async def update_room(self, native_id: str, update: RoomUpdate) -> Room:
         body = update_body(update, now=self.clock())
@@ -154,7 +152,7 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
         """A write to one room. Metered refuses writes to a missing room with a bare
         "Invalid request"; a read then tells a missing room from a refused change."""
         try:
-            return await self._call(method, self._room_path(native_id), **kwargs)
+            return await self._json(method, self._room_path(native_id), **kwargs)
         except InvalidRequest:
             await self.get_room(native_id)
             raise
@@ -168,7 +166,7 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
         offset = _offset(cursor)
         if limit < 1:
             raise refused("first", "must be at least 1")
-        data = await self._call("GET", "/rooms")
+        data = await self._json("GET", "/rooms")
         try:
             rooms = rooms_from_list(data, join_base_url=self.settings.join_base_url)
         except (TypeError, ValueError) as exc:
@@ -181,7 +179,7 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
     ) -> JoinToken:
         """A participant token from ``POST /token``, for ``room_name`` or every room."""
         body = token_body(room_name, options, now=self.clock())
-        data = await self._call("POST", "/token", json=body)
+        data = await self._json("POST", "/token", json=body)
         token = data.get("token") if isinstance(data, Mapping) else None
         if not isinstance(token, str) or not token:
             raise ProviderUnavailable(self.name, "POST /token answered without a token")

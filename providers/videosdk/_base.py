@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -39,14 +38,6 @@ class VideoSDKBase(ProviderAdapter[VideoSDKSettings]):
             transport=transport,
             auth=build_auth(self.settings, self.clock),
         )
-
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """The decoded JSON answer (VideoSDK sometimes answers a bare JSON string)."""
-        response = await self._request(method, path, **kwargs)
-        try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ProviderUnavailable(PROVIDER, f"{method} answered non-JSON") from exc
 
     async def _object(self, method: str, path: str, **kwargs: Any) -> Mapping[str, Any]:
         """A JSON object answer, or ``ProviderUnavailable``."""

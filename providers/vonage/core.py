@@ -53,16 +53,6 @@ class VonageCore(ProviderAdapter[VonageSettings]):
             raise NotConfigured(self.name, "application_id and private_key are not configured")
         return await super()._request(method, path, retry=retry, **kwargs)
 
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send and decode a JSON answer; an unreadable one is the provider's failure."""
-        response = await self._request(method, path, **kwargs)
-        try:
-            return response.json()
-        except ValueError:
-            raise ProviderUnavailable(
-                self.name, f"{method} {path}: answer is not JSON", status=response.status_code
-            ) from None
-
     async def _record(
         self, method: str, path: str, *, key: str = "id", **kwargs: Any
     ) -> Mapping[str, Any]:
