@@ -46,7 +46,7 @@ from providers.models import (
     split_global_id,
     stable_event_id,
 )
-from providers.registry import REGISTRY, entry
+from providers.registry import REGISTRY
 
 __all__ = [
     "REGISTRY",
@@ -90,7 +90,6 @@ __all__ = [
     "WebhookError",
     "WebhookTarget",
     "create_store",
-    "entry",
     "global_id",
     "redact",
     "split_global_id",

@@ -9,7 +9,7 @@ from importlib import import_module
 
 from providers.base import ProviderEntry
 
-__all__ = ["REGISTRY", "entry"]
+__all__ = ["PROVIDER_PACKAGES", "REGISTRY"]
 
 PROVIDER_PACKAGES = (
     "vonage",
@@ -26,8 +26,3 @@ def _entry_of(package: str) -> ProviderEntry:
 
 
 REGISTRY: dict[str, ProviderEntry] = {name: _entry_of(name) for name in PROVIDER_PACKAGES}
-
-
-def entry(name: str) -> ProviderEntry:
-    """The registry row for ``name`` (lower case); ``KeyError`` when unknown."""
-    return REGISTRY[name]

@@ -7,7 +7,7 @@ masked as ``INTERNAL`` by ``MaskUnexpectedErrors`` (details only in the log).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -156,6 +156,3 @@ class MaskUnexpectedErrors(SchemaExtension):
             path=error.path,
             extensions={"code": ErrorCode.INTERNAL.value},
         )
-
-
-ErrorTranslator = Callable[[GraphQLError], GraphQLError]

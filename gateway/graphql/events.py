@@ -26,6 +26,7 @@ from gateway.graphql.context import Info
 from gateway.graphql.enums import EventType, Provider, provider_enum, provider_name
 from gateway.graphql.errors import ErrorCode, GatewayError, bad_input
 from gateway.graphql.permissions import requires
+from gateway.graphql.targets import present
 from providers import REGISTRY, split_global_id
 
 __all__ = [
@@ -175,16 +176,11 @@ def _provider_filter(
     return room_provider, native_id
 
 
-def _given(value: Any) -> Any:
-    """``None`` for an argument left out (``UNSET``) or given as null."""
-    return None if value is strawberry.UNSET else value
-
-
 def event_filter(
     room_id: str | None, provider: Provider | None, types: Collection[EventType] | None
 ) -> EventFilter:
     """The bus filter of a subscription's arguments (``UNSET`` counts as not given)."""
-    room_id, provider, types = _given(room_id), _given(provider), _given(types)
+    room_id, provider, types = present(room_id), present(provider), present(types)
     if types is not None and not types:
         raise bad_input("types must not be empty (omit it for every type)", field="types")
     name, native_id = _provider_filter(room_id, provider)
@@ -196,7 +192,7 @@ async def _events(
 ) -> AsyncGenerator[StoredEvent, None]:
     bus = info.context.services.bus
     try:
-        async with bus.subscribe(after=_given(after), event_filter=wanted) as stream:
+        async with bus.subscribe(after=present(after), event_filter=wanted) as stream:
             async for stored in stream:
                 yield stored
     except InvalidCursor as exc:

@@ -7,7 +7,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from gateway.graphql.context import Info
-from gateway.graphql.errors import ErrorCode, GatewayError
+from gateway.graphql.errors import ErrorCode
 
 __all__ = ["requires"]
 
@@ -24,9 +24,3 @@ def requires(scope: str) -> type[BasePermission]:
 
     RequiresScope.__name__ = f"Requires_{scope.replace(':', '_')}"
     return RequiresScope
-
-
-def check(info: Info, scope: str) -> None:
-    """Raise ``FORBIDDEN`` unless the caller holds ``scope`` (for non-field checks)."""
-    if not info.context.principal.allows(scope):
-        raise GatewayError(f"missing scope {scope}", ErrorCode.FORBIDDEN, scope=scope)
