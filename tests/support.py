@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,9 +19,32 @@ from fastapi import FastAPI
 from gateway.app import create_app
 from gateway.settings import Settings
 
-__all__ = ["JWT_SECRET", "asgi_client", "gateway_settings", "live_server", "make_token"]
+__all__ = [
+    "JWT_SECRET",
+    "ManualClock",
+    "asgi_client",
+    "gateway_settings",
+    "live_server",
+    "make_token",
+]
 
 JWT_SECRET = "test-secret-with-enough-length-for-hs256"
+
+
+class ManualClock:
+    """Epoch seconds that move only when told to (inject it as an adapter's or fake's clock)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def datetime(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
 
 
 def gateway_settings(**overrides: Any) -> Settings:

@@ -12,6 +12,7 @@ import pytest
 
 from providers import HttpTimeouts, create_store
 from providers.metered import FakeMetered, MeteredAdapter, MeteredSettings
+from tests.support import ManualClock
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,27 +22,14 @@ def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
-class Clock:
-    """Epoch seconds that only move when told to."""
-
-    def __init__(self) -> None:
-        self.now = NOW.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def make_adapter(
-    settings: MeteredSettings, fake: FakeMetered | None = None, clock: Clock | None = None
+    settings: MeteredSettings, fake: FakeMetered | None = None, clock: ManualClock | None = None
 ) -> MeteredAdapter:
     return MeteredAdapter(
         settings,
         store=create_store(None, namespace="metered-tests"),
         transport=None if fake is None else fake.transport(),
-        clock=clock or Clock(),
+        clock=clock or ManualClock(NOW.timestamp()),
     )
 
 
@@ -52,17 +40,17 @@ def quick(settings: MeteredSettings, **timeouts: Any) -> MeteredSettings:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(NOW.timestamp())
 
 
 @pytest.fixture
-def fake(clock: Clock) -> FakeMetered:
+def fake(clock: ManualClock) -> FakeMetered:
     return FakeMetered(clock=clock)
 
 
 @pytest.fixture
-async def adapter(fake: FakeMetered, clock: Clock) -> AsyncIterator[MeteredAdapter]:
+async def adapter(fake: FakeMetered, clock: ManualClock) -> AsyncIterator[MeteredAdapter]:
     adapter = make_adapter(quick(fake.settings()), fake, clock)
     yield adapter
     await adapter.aclose()

@@ -6,8 +6,7 @@ import pytest
 
 from providers import ProviderUnavailable, RoomPage, RoomSpec
 from providers.metered import FakeMetered, MeteredAdapter
-
-from .conftest import Clock
+from tests.support import ManualClock
 
 
 async def walk(adapter: MeteredAdapter, limit: int) -> list[RoomPage]:
@@ -31,7 +30,7 @@ async def test_pages_to_the_end_without_skips_or_repeats(
 
 
 async def test_order_is_creation_time_then_name(
-    adapter: MeteredAdapter, fake: FakeMetered, clock: Clock
+    adapter: MeteredAdapter, fake: FakeMetered, clock: ManualClock
 ) -> None:
     late = await adapter.create_room(RoomSpec("x", provider_options={"roomName": "aaa-late"}))
     clock.advance(-60)
@@ -44,7 +43,7 @@ async def test_order_is_creation_time_then_name(
 
 
 async def test_a_room_created_mid_walk_is_listed_once_at_the_end(
-    adapter: MeteredAdapter, fake: FakeMetered, clock: Clock
+    adapter: MeteredAdapter, fake: FakeMetered, clock: ManualClock
 ) -> None:
     names = fake.seed_rooms(6)
     first = await adapter.list_rooms(None, 4)

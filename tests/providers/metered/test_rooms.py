@@ -21,8 +21,9 @@ from providers import (
 )
 from providers.metered import FakeMetered, MeteredAdapter, MeteredSettings
 from providers.models import Capability, EventType
+from tests.support import ManualClock
 
-from .conftest import NOW, Clock, make_adapter
+from .conftest import NOW, make_adapter
 
 EVERY_OPTION = {
     "roomName": "all-fields",
@@ -253,7 +254,9 @@ async def test_a_refused_write_to_an_existing_room_stays_invalid(
     assert "Invalid request" in caught.value.message
 
 
-async def test_update_maps_fields(adapter: MeteredAdapter, fake: FakeMetered, clock: Clock) -> None:
+async def test_update_maps_fields(
+    adapter: MeteredAdapter, fake: FakeMetered, clock: ManualClock
+) -> None:
     room = await adapter.create_room(RoomSpec("u", join_approval=JoinApproval.EXPLICIT_APPROVAL))
     later = NOW + timedelta(days=30)
     updated = await adapter.update_room(

@@ -9,26 +9,14 @@ import pytest
 
 from providers import create_store
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
+from tests.support import ManualClock
 
 START = 1_774_000_000.0
 
 
-class ManualClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock()
+    return ManualClock(START)
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from providers import NotConfigured, ProviderAuthError, create_store
 from providers._tokens import CachedTokenAuth
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
 from providers.videosdk.auth import TOKEN_TTL, mint_token
+from tests.support import ManualClock
 
-from .conftest import START, ManualClock, build
+from .conftest import START, build
 
 
 def _decode(token: str, secret: str) -> dict[str, object]:

@@ -14,8 +14,9 @@ from providers import (
     RoomSpec,
 )
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
+from tests.support import ManualClock
 
-from .conftest import ManualClock, build
+from .conftest import build
 
 
 async def test_429_with_retry_after_is_retried_for_reads(

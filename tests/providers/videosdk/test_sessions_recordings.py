@@ -10,8 +10,7 @@ import pytest
 from providers import InvalidRequest, ResourceNotFound
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
 from providers.videosdk.auth import mint_token
-
-from .conftest import ManualClock
+from tests.support import ManualClock
 
 
 async def test_sessions_are_listed_to_the_end(adapter: VideoSDKAdapter, fake: FakeVideoSDK) -> None:

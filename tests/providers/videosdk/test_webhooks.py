@@ -23,8 +23,9 @@ from providers import (
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter, VideoSDKSettings
 from providers.videosdk.keys import REFRESH_INTERVAL, RETRY_AFTER_FAILURE
 from providers.videosdk.webhooks import load_public_key, normalize, verify_signature
+from tests.support import ManualClock
 
-from .conftest import ManualClock, build
+from .conftest import build
 from .test_payloads import fixture
 
 HOOKS: dict[str, Any] = fixture("webhooks.json")

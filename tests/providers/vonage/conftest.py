@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from providers.vonage import FakeVonage, VonageAdapter
-from tests.providers.vonage.helpers import ManualClock, build
+from tests.providers.vonage.helpers import START, build
+from tests.support import ManualClock
 
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock()
+    return ManualClock(START)
 
 
 @pytest.fixture

@@ -5,33 +5,17 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from providers import create_store
 from providers.base import HttpTimeouts
 from providers.vonage import FakeVonage, VonageAdapter
+from tests.support import ManualClock
 
 START = 1_790_000_000.0
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "sandbox-webhook-token"
-
-
-class ManualClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def datetime(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
 
 
 def fixture(name: str) -> Any:

@@ -13,7 +13,8 @@ from providers import NotConfigured, ProviderAuthError, create_store
 from providers.vonage import FakeVonage, VonageAdapter, VonageSettings
 from providers.vonage.auth import TOKEN_LIFETIME, JwtMinter
 from providers.vonage.fake_wire import UNAUTHORIZED
-from tests.providers.vonage.helpers import ManualClock, build
+from tests.providers.vonage.helpers import build
+from tests.support import ManualClock
 
 
 def _public_key(fake: FakeVonage) -> object:

@@ -17,7 +17,8 @@ from providers import (
 )
 from providers.base import HttpTimeouts
 from providers.vonage import FakeVonage, VonageAdapter
-from tests.providers.vonage.helpers import ManualClock, build
+from tests.providers.vonage.helpers import build
+from tests.support import ManualClock
 
 
 def _count(fake: FakeVonage, method: str) -> int:

@@ -13,7 +13,8 @@ import pytest
 from providers import Capability, EventType, RoomSpec
 from providers.vonage import FakeVonage, VonageAdapter
 from providers.vonage.fake_wire import UNAUTHORIZED
-from tests.providers.vonage.helpers import TOKEN, ManualClock
+from tests.providers.vonage.helpers import TOKEN
+from tests.support import ManualClock
 
 BASE = "https://api-eu.vonage.com/v1/meetings"
 

@@ -21,7 +21,7 @@ from providers import (
 )
 from providers.vonage import FakeVonage, VonageAdapter
 from providers.vonage.payloads import format_time
-from tests.providers.vonage.helpers import ManualClock
+from tests.support import ManualClock
 
 FULL_OPTIONS: dict[str, Any] = {
     "expire_after_use": True,

@@ -17,7 +17,8 @@ from providers import (
     WebhookTarget,
 )
 from providers.vonage import FakeVonage, VonageAdapter
-from tests.providers.vonage.helpers import ManualClock, png
+from tests.providers.vonage.helpers import png
+from tests.support import ManualClock
 
 ROOM_ID = "0c8bb2b8-4a7b-4f51-a3c4-6b6f5e1d9c00"
 

@@ -26,7 +26,8 @@ from providers import (
 from providers.vonage import FakeVonage, VonageAdapter
 from providers.vonage.adapter import session_room_key
 from providers.vonage.webhooks import normalize, parse_delivery
-from tests.providers.vonage.helpers import TOKEN, ManualClock, build, fixture
+from tests.providers.vonage.helpers import TOKEN, build, fixture
+from tests.support import ManualClock
 
 SECRET = "a-signature-secret-long-enough-for-hs256"
 ROOM = "b307d837-c0ce-4619-8c5c-70e418ef9693"
