@@ -143,14 +143,20 @@ def to_room(data: Mapping[str, Any]) -> Room:
     )
 
 
-def room_records(body: Any) -> list[Mapping[str, Any]]:
-    """The rooms of a list page: ``_embedded`` as an array (seen live) or ``{rooms: [...]}``."""
+def _embedded_records(body: Any, kind: str) -> list[Mapping[str, Any]]:
+    """The records of a HAL answer: ``_embedded`` as an array or ``{<kind>: [...]}``, or a
+    bare array; items without an ``id`` are left out."""
     embedded = body.get("_embedded") if isinstance(body, Mapping) else body
     if isinstance(embedded, Mapping):
-        embedded = embedded.get("rooms")
+        embedded = embedded.get(kind)
     if not isinstance(embedded, list):
         return []
     return [item for item in embedded if isinstance(item, Mapping) and "id" in item]
+
+
+def room_records(body: Any) -> list[Mapping[str, Any]]:
+    """The rooms of a list page: ``_embedded`` as an array (seen live) or ``{rooms: [...]}``."""
+    return _embedded_records(body, "rooms")
 
 
 def next_start_id(body: Any) -> str | None:
@@ -214,12 +220,7 @@ def to_recording(data: Mapping[str, Any], room_native_id: str | None = None) -> 
 
 def recording_records(body: Any) -> list[Mapping[str, Any]]:
     """``{_embedded: {recordings: [...]}}``, leniently also a bare array."""
-    embedded = body.get("_embedded") if isinstance(body, Mapping) else body
-    if isinstance(embedded, Mapping):
-        embedded = embedded.get("recordings")
-    if not isinstance(embedded, list):
-        return []
-    return [item for item in embedded if isinstance(item, Mapping) and "id" in item]
+    return _embedded_records(body, "recordings")
 
 
 def to_dial_in_number(data: Mapping[str, Any]) -> DialInNumber:
