@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 from gateway.graphql.catalog import CatalogQuery
 from gateway.graphql.errors import MaskUnexpectedErrors
 from gateway.graphql.events import EVENT_TYPES, EventSubscription
+from gateway.graphql.executor import GatewayExecutor
 from gateway.graphql.input_errors import CodedInputErrors
 from gateway.graphql.limits import limit_extensions
 from gateway.graphql.rooms import RoomMutation, RoomQuery
@@ -63,4 +64,5 @@ def build_schema(
         ],
         types=EXTRA_TYPES,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=GatewayExecutor,
     )
