@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import health, log_redaction, sandbox, webhooks
+from gateway.graphql.delivery import SharedPayloads
 from gateway.graphql.router import build_graphql_router
 from gateway.middleware import BodySizeLimit
 from gateway.services import build_services
@@ -48,7 +49,8 @@ def create_app(
     app.include_router(webhooks.router)
     if settings.sandbox:
         app.include_router(sandbox.router)
-    app.include_router(build_graphql_router(settings, schema))
+    app.state.shared_payloads = SharedPayloads()
+    app.include_router(build_graphql_router(settings, schema, app.state.shared_payloads))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -55,6 +55,10 @@ async def readyz(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
     checks = await _checks(services)
     ready = all(checks.values())
-    details = {"events": services.bus.stats(), "webhooks": services.ingest.stats.as_dict()}
+    details = {
+        "events": services.bus.stats(),
+        "webhooks": services.ingest.stats.as_dict(),
+        "subscriptions": request.app.state.shared_payloads.stats(),
+    }
     body = {"status": "ready" if ready else "unavailable", "checks": checks, "details": details}
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -23,6 +23,7 @@ from gateway.events import (
     SubscriberTooSlow,
 )
 from gateway.graphql.context import Info
+from gateway.graphql.delivery import deliver
 from gateway.graphql.enums import EventType, Provider, provider_enum, provider_name
 from gateway.graphql.errors import ErrorCode, GatewayError, bad_input
 from gateway.graphql.permissions import requires
@@ -225,8 +226,8 @@ class EventSubscription:
         after: str | None = strawberry.UNSET,
     ) -> AsyncGenerator[RoomEvent, None]:
         wanted = event_filter(room_id, provider, types)
-        async for stored in _events(info, wanted, after):
-            yield to_room_event(stored)
+        async for event in deliver(info, _events(info, wanted, after), to_room_event):
+            yield event
 
     @strawberry.subscription(
         permission_classes=_EVENTS_READ, description="Participants joining and leaving."
@@ -239,8 +240,9 @@ class EventSubscription:
         after: str | None = strawberry.UNSET,
     ) -> AsyncGenerator[ParticipantEvent, None]:
         wanted = event_filter(room_id, provider, PARTICIPANT_TYPES)
-        async for stored in _events(info, wanted, after):
-            yield ParticipantEvent.from_stored(stored)
+        events = _events(info, wanted, after)
+        async for event in deliver(info, events, ParticipantEvent.from_stored):
+            yield event
 
     @strawberry.subscription(
         permission_classes=_EVENTS_READ,
@@ -254,5 +256,6 @@ class EventSubscription:
         after: str | None = strawberry.UNSET,
     ) -> AsyncGenerator[RecordingEvent, None]:
         wanted = event_filter(room_id, provider, RECORDING_TYPES)
-        async for stored in _events(info, wanted, after):
-            yield RecordingEvent.from_stored(stored)
+        events = _events(info, wanted, after)
+        async for event in deliver(info, events, RecordingEvent.from_stored):
+            yield event

@@ -6,6 +6,7 @@ import strawberry
 from fastapi import APIRouter
 
 from gateway.auth import Authenticator
+from gateway.graphql.delivery import SharedPayloads
 from gateway.graphql.http import GraphQLHTTP
 from gateway.graphql.ide import ASSET_PATH, ENDPOINT_PATH, GraphiQL
 from gateway.graphql.schema import build_schema
@@ -15,8 +16,15 @@ from gateway.settings import Settings
 __all__ = ["build_graphql_router"]
 
 
-def build_graphql_router(settings: Settings, schema: strawberry.Schema | None = None) -> APIRouter:
-    """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own."""
+def build_graphql_router(
+    settings: Settings,
+    schema: strawberry.Schema | None = None,
+    payloads: SharedPayloads | None = None,
+) -> APIRouter:
+    """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own.
+
+    ``payloads`` is where WebSocket subscriptions share their executed events.
+    """
     schema = schema if schema is not None else build_schema(settings.limits)
     authenticator = Authenticator(settings.auth)
     graphiql = GraphiQL() if settings.graphiql else None
@@ -27,7 +35,11 @@ def build_graphql_router(settings: Settings, schema: strawberry.Schema | None = 
         heartbeat_seconds=settings.events.keepalive_seconds,
     )
     websocket = GraphQLWebSocket(
-        schema, authenticator, settings.events, allowed_origins=settings.cors_origins
+        schema,
+        authenticator,
+        settings.events,
+        allowed_origins=settings.cors_origins,
+        payloads=payloads or SharedPayloads(),
     )
     router = APIRouter()
     router.add_api_route(

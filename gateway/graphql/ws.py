@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+import functools
+import json
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -21,8 +23,8 @@ import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -43,6 +45,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 
 from gateway.auth import ANONYMOUS_ALL, NOBODY, Authenticator, AuthError
 from gateway.graphql.context import Context
+from gateway.graphql.delivery import FRAME_DELIVERY, FrameDelivery, SharedPayloads, request_key
 from gateway.graphql.errors import ErrorCode
 from gateway.settings import EventSettings
 
@@ -65,6 +68,13 @@ def _limit_error(limit: int) -> GraphQLError:
     return GraphQLError(message, extensions={"code": ErrorCode.RATE_LIMITED.value, "limit": limit})
 
 
+async def _send_text(socket: WebSocket, text: str) -> None:
+    try:
+        await socket.send_text(text)
+    except WebSocketDisconnect as exc:
+        raise WebSocketDisconnected from exc
+
+
 def _payload(message: dict[str, Any]) -> object:
     payload = message.get("payload")
     return {} if payload is None else payload
@@ -74,6 +84,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with authentication, server pings and a coded limit error."""
 
     keepalive_task: asyncio.Task[None] | None = None
+
+    @property
+    def socket(self) -> ASGIWebSocketAdapter:
+        return cast(ASGIWebSocketAdapter, self.websocket)
 
     @property
     def gateway(self) -> GraphQLWebSocket:
@@ -117,7 +131,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
             return
-        await super().handle_subscribe(message)
+        frames = self.gateway.frame_delivery(self.socket, message, "next")
+        token = FRAME_DELIVERY.set(frames)
+        try:
+            await super().handle_subscribe(message)
+        finally:
+            FRAME_DELIVERY.reset(token)
 
     async def shutdown(self) -> None:
         if self.keepalive_task is not None:
@@ -131,6 +150,10 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     """graphql-ws with authentication, an init wait limit and a coded limit error."""
 
     init_received = False
+
+    @property
+    def socket(self) -> ASGIWebSocketAdapter:
+        return cast(ASGIWebSocketAdapter, self.websocket)
 
     @property
     def gateway(self) -> GraphQLWebSocket:
@@ -180,7 +203,12 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             payload = _limit_error(limit).formatted
             await self.send_message({"type": "error", "id": message["id"], "payload": payload})
             return
-        await super().handle_start(message)
+        frames = self.gateway.frame_delivery(self.socket, message, "data")
+        token = FRAME_DELIVERY.set(frames)
+        try:
+            await super().handle_start(message)
+        finally:
+            FRAME_DELIVERY.reset(token)
 
 
 class GraphQLWebSocket(GraphQL[Context, None]):
@@ -195,6 +223,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         authenticator: Authenticator,
         events: EventSettings,
         allowed_origins: Sequence[str] = (),
+        payloads: SharedPayloads | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -207,6 +236,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             allowed_origins=allowed_origins,
         )
         self.authenticator = authenticator
+        self.payloads = payloads or SharedPayloads()
         self.keepalive_seconds = events.keepalive_seconds
         self.init_wait_seconds = events.connection_init_wait_seconds
 
@@ -221,6 +251,24 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         context = Context(services=request.app.state.services, principal=principal)
         context.request = request
         return context
+
+    def frame_delivery(
+        self, socket: ASGIWebSocketAdapter, message: Mapping[str, Any], frame_type: str
+    ) -> FrameDelivery | None:
+        """How the operation started by ``message`` sends shared payloads on ``socket``."""
+        payload = message.get("payload")
+        if not isinstance(payload, Mapping) or not isinstance(payload.get("query"), str):
+            return None
+        head = json.dumps({"id": message["id"], "type": frame_type})
+        return FrameDelivery(
+            send=functools.partial(_send_text, socket.ws),
+            prefix=head[:-1] + ',"payload":',
+            suffix="}",
+            request_key=request_key(
+                payload["query"], payload.get("operationName"), payload.get("variables")
+            ),
+            payloads=self.payloads,
+        )
 
     def authenticate(self, context: Context, payload: dict[str, object]) -> None:
         """Set the connection's principal from a ``connection_init`` payload."""

@@ -1,0 +1,129 @@
+"""Execute once, send many: live subscription events over WebSocket.
+
+Subscribers with the same document, operation, variables and scopes get the same result
+for the same event. Their WebSocket handler marks each subscription with a
+``FrameDelivery`` (the socket and the frame around the payload); the subscription's root
+resolver then executes each event once per such key (``SharedPayloads``), keeps the
+serialized payload, and writes the frame to its socket itself: no execution, no JSON
+encoding and no per-result extension work per subscriber. Subscriptions without a frame
+delivery (SSE, tests through ``schema.subscribe``) and events whose execution has errors
+take Strawberry's ordinary path, which masks and formats errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from graphql import ExecutionResult
+from graphql.execution import Executor, execute_subscription_event
+
+from gateway.events import StoredEvent
+from gateway.graphql.context import Info
+from gateway.graphql.executor import subscription_executor
+
+__all__ = [
+    "FRAME_DELIVERY",
+    "FrameDelivery",
+    "SharedPayloads",
+    "deliver",
+    "request_key",
+]
+
+T = TypeVar("T")
+#: payloads remembered (one per event and distinct subscription), least recently used dropped
+SHARED_PAYLOADS_MAX = 4096
+_NO_PAYLOAD = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameDelivery:
+    """How one WebSocket operation sends a payload: ``prefix + payload + suffix``."""
+
+    send: Callable[[str], Awaitable[None]]
+    prefix: str
+    suffix: str
+    request_key: Hashable
+    payloads: SharedPayloads
+
+
+#: set by the WebSocket handler while it starts an operation (the task inherits it)
+FRAME_DELIVERY: ContextVar[FrameDelivery | None] = ContextVar("frame_delivery", default=None)
+
+
+def request_key(query: str, operation_name: str | None, variables: object) -> Hashable:
+    """What makes two subscriptions' results identical, less the caller's scopes."""
+    return (query, operation_name, json.dumps(variables or {}, sort_keys=True, default=str))
+
+
+class SharedPayloads:
+    """Serialized ``next`` payloads by (subscription key, event); bounded, LRU."""
+
+    def __init__(self, max_entries: int = SHARED_PAYLOADS_MAX) -> None:
+        self._max_entries = max_entries
+        self._entries: OrderedDict[Hashable, str] = OrderedDict()
+        self.executions = 0
+        self.frames_sent = 0
+
+    async def payload(
+        self, key: Hashable, executor: Executor[Any], root: Callable[[], object]
+    ) -> str:
+        """The payload of ``root()`` for ``key``; ``""`` when its execution had errors."""
+        text = self._entries.get(key)
+        if text is not None:
+            return text
+        text = _serialize(await _execute(executor, root()))
+        self.executions += 1
+        self._entries[key] = text
+        if len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+        return text
+
+    def stats(self) -> dict[str, int]:
+        """Counters for ``/readyz``: executions shared by subscribers, frames sent."""
+        return {
+            "sharedExecutions": self.executions,
+            "framesSent": self.frames_sent,
+            "payloadsKept": len(self._entries),
+        }
+
+
+async def _execute(executor: Executor[Any], root: object) -> ExecutionResult:
+    result = execute_subscription_event(executor.build_per_event_executor(root))
+    if executor.is_awaitable(result):
+        return await cast(Awaitable[ExecutionResult], result)
+    return cast(ExecutionResult, result)
+
+
+def _serialize(result: ExecutionResult) -> str:
+    if result.errors:
+        return _NO_PAYLOAD
+    body: dict[str, Any] = {"data": result.data}
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return json.dumps(body, separators=(",", ":"))
+
+
+async def deliver(
+    info: Info, events: AsyncIterator[StoredEvent], convert: Callable[[StoredEvent], T]
+) -> AsyncGenerator[T, None]:
+    """Each event as a GraphQL object, or sent as a shared frame where the socket allows."""
+    frames = FRAME_DELIVERY.get()
+    executor = subscription_executor()
+    if frames is None or executor is None:
+        async for stored in events:
+            yield convert(stored)
+        return
+    base_key = (frames.request_key, info.context.principal.scopes)
+    async for stored in events:
+        key = (base_key, stored.cursor)
+        text = await frames.payloads.payload(key, executor, lambda: convert(stored))  # noqa: B023
+        if text:
+            await frames.send(frames.prefix + text + frames.suffix)
+            frames.payloads.frames_sent += 1
+        else:
+            yield convert(stored)
