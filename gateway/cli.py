@@ -74,6 +74,11 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn options that follow from the settings."""
+    return {"ws_per_message_deflate": settings.events.websocket_compression}
+
+
 def _serve(args: argparse.Namespace) -> None:
     settings = _load_settings()
     if settings.auth.mode is None:
@@ -84,7 +89,12 @@ def _serve(args: argparse.Namespace) -> None:
         sys.stderr.write(INSECURE_BANNER.format(reason="GATEWAY_AUTH__MODE=none"))
     if args.workers < 1:
         _fail("--workers must be at least 1")
-    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        **server_options(settings),
+    }
     if args.workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
@@ -97,7 +107,13 @@ def _serve(args: argparse.Namespace) -> None:
 def _dev(args: argparse.Namespace) -> None:
     settings = _load_settings(sandbox=True, redis_url=None, auth={"mode": AuthMode.NONE})
     sys.stderr.write(DEV_BANNER.format(host=args.host, port=args.port))
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        **server_options(settings),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

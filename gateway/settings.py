@@ -112,6 +112,10 @@ class EventSettings(BaseModel):
     max_subscriptions_per_connection: int = Field(default=20, gt=0)
     connection_init_wait_seconds: float = Field(default=10.0, gt=0)
     keepalive_seconds: float = Field(default=15.0, gt=0)
+    websocket_compression: bool = Field(
+        default=False,
+        description="permessage-deflate on WebSockets: CPU per frame and memory per socket",
+    )
     dedupe_max_entries: int = Field(
         default=200_000, gt=0, description="in-process backend: ids remembered at most"
     )

@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from gateway.app import create_app
+from gateway.cli import server_options
 from gateway.settings import Settings
 
 __all__ = [
@@ -102,12 +103,14 @@ def free_port() -> int:
 def live_server(settings: Settings | None = None, app: FastAPI | None = None) -> Iterator[str]:
     """Serve the app with uvicorn on a loopback port in a thread; yields the base URL."""
     port = free_port()
+    app = app or create_app(settings or gateway_settings())
     config = uvicorn.Config(
-        app or create_app(settings or gateway_settings()),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
         ws_ping_interval=None,
+        **server_options(app.state.settings),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from tests.support import JWT_SECRET, free_port
 
@@ -174,3 +176,18 @@ def test_export_schema_prints_the_sdl() -> None:
     assert result.returncode == 0
     assert "type Query {" in result.stdout
     assert "providers: [ProviderInfo!]!" in result.stdout
+
+
+async def _negotiated_extensions(base: str) -> str | None:
+    url = base.replace("http://", "ws://") + "/graphql"
+    protocols = [Subprotocol("graphql-transport-ws")]
+    async with connect(url, subprotocols=protocols, compression="deflate") as ws:
+        assert ws.response is not None
+        return ws.response.headers.get("Sec-WebSocket-Extensions")
+
+
+async def test_websocket_compression_is_off_unless_configured() -> None:
+    with running("dev") as (base, _):
+        assert await _negotiated_extensions(base) is None
+    with running("dev", GATEWAY_EVENTS__WEBSOCKET_COMPRESSION="true") as (base, _):
+        assert "permessage-deflate" in (await _negotiated_extensions(base) or "")
