@@ -45,7 +45,7 @@ def build_graphql_router(
     router.add_api_route(
         ENDPOINT_PATH, http.handle, methods=["GET", "POST"], include_in_schema=False
     )
-    router.add_api_websocket_route(ENDPOINT_PATH, websocket.handle)
+    router.add_websocket_route(ENDPOINT_PATH, websocket.handle)
     if graphiql is not None:
         router.add_api_route(
             ASSET_PATH + "/{name}", graphiql.asset, methods=["GET"], include_in_schema=False
