@@ -109,6 +109,11 @@ class EventSettings(BaseModel):
     retention_count: int = Field(default=100_000, gt=0)
     dedupe_seconds: float = Field(default=86_400.0, gt=0)
     subscriber_queue_size: int = Field(default=1_000, gt=0)
+    max_delivery_lag_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a subscriber whose queue stays non-empty this long is ended as too slow",
+    )
     max_subscriptions_per_connection: int = Field(default=20, gt=0)
     connection_init_wait_seconds: float = Field(default=10.0, gt=0)
     keepalive_seconds: float = Field(default=15.0, gt=0)

@@ -137,7 +137,11 @@ class LogBus(ABC):
     ) -> AsyncIterator[EventStream]:
         start = self.parse_cursor(after) if after is not None else None
         await self._ensure_live()
-        subscriber = Subscriber(event_filter, self.settings.subscriber_queue_size)
+        subscriber = Subscriber(
+            event_filter,
+            self.settings.subscriber_queue_size,
+            self.settings.max_delivery_lag_seconds,
+        )
         self.hub.add(subscriber)
         try:
             if start is None:

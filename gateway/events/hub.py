@@ -1,19 +1,26 @@
 """Local fan-out: one bounded queue per subscriber in this process.
 
-Overflow policy: a subscriber whose queue is full is *ended*, never silently skipped.
-Its queue is dropped and its next read raises ``Overflowed``; the stream turns that into
-``SubscriberTooSlow`` with the cursor of the last event it delivered.
+Overflow policy: a subscriber whose queue is full, or whose oldest queued event has waited
+longer than ``max_lag_seconds`` (it falls behind while the process cannot keep up), is *ended*,
+never silently skipped. Its queue is dropped and its next read raises ``Overflowed``; the
+stream turns that into ``SubscriberTooSlow`` with the cursor of the last event it delivered,
+so the client resumes from there instead of every subscriber slowing down together.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.events.model import EventFilter, StoredEvent
 
 __all__ = ["Closed", "Hub", "HubStats", "Overflowed", "Subscriber"]
+
+log = logging.getLogger(__name__)
 
 
 class Overflowed(Exception):
@@ -27,21 +34,33 @@ class Closed(Exception):
 class Subscriber:
     """A bounded queue of live events matching ``event_filter``."""
 
-    def __init__(self, event_filter: EventFilter, maxsize: int) -> None:
+    def __init__(
+        self,
+        event_filter: EventFilter,
+        maxsize: int,
+        max_lag_seconds: float = float("inf"),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.event_filter = event_filter
         self._maxsize = maxsize
-        self._queue: deque[StoredEvent] = deque()
+        self._max_lag = max_lag_seconds
+        self._clock = clock
+        #: (when queued, event)
+        self._queue: deque[tuple[float, StoredEvent]] = deque()
         self._wakeup = asyncio.Event()
         self._ended: Exception | None = None
 
     def offer(self, item: StoredEvent) -> bool:
-        """Queue ``item``; ``False`` (and the subscriber ended) when the queue is full."""
+        """Queue ``item``; ``False`` (and the subscriber ended) when it is too far behind."""
         if self._ended is not None:
             return True
-        if len(self._queue) >= self._maxsize:
+        now = self._clock()
+        if self._queue and (
+            len(self._queue) >= self._maxsize or now - self._queue[0][0] > self._max_lag
+        ):
             self.end(Overflowed())
             return False
-        self._queue.append(item)
+        self._queue.append((now, item))
         self._wakeup.set()
         return True
 
@@ -60,7 +79,7 @@ class Subscriber:
                 raise self._ended
             self._wakeup.clear()
             await self._wakeup.wait()
-        return self._queue.popleft()
+        return self._queue.popleft()[1]
 
 
 @dataclass(slots=True)
@@ -87,10 +106,18 @@ class Hub:
 
     def dispatch(self, item: StoredEvent) -> None:
         self.stats.dispatched += 1
+        ended = 0
         for subscriber in list(self._subscribers):
             if subscriber.event_filter.matches(item.event) and not subscriber.offer(item):
-                self.stats.slow_subscribers_ended += 1
+                ended += 1
                 self.remove(subscriber)
+        if ended:
+            self.stats.slow_subscribers_ended += ended
+            log.warning(
+                "ended %d subscribers that fell behind (full queue or backlog too old); "
+                "they resume with resumeAfter",
+                ended,
+            )
 
     def end_all(self, reason: Exception) -> None:
         """End every subscriber (shutdown: ``Closed``; lost events: ``Overflowed``)."""

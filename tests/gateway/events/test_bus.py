@@ -250,6 +250,24 @@ async def test_slow_subscriber_is_ended_with_resume_cursor(make_bus: BusFactory)
         assert labels(await collect(resumed, 12)) == names
 
 
+async def test_subscriber_whose_oldest_event_waits_too_long_is_ended(
+    make_bus: BusFactory,
+) -> None:
+    bus = await make_bus(max_delivery_lag_seconds=0.2)
+    async with bus.subscribe() as behind, bus.subscribe() as keeping_up:
+        (first,) = await publish_labels(bus, "a")
+        assert labels(await collect(keeping_up, 1)) == ["a"]
+        await asyncio.sleep(0.3)  # "a" waits in the queue of the one that does not read
+        await publish_labels(bus, "b")
+        assert labels(await collect(keeping_up, 1)) == ["b"]
+        with pytest.raises(SubscriberTooSlow) as ended:
+            await collect(behind, 1)
+    assert bus.stats()["slowSubscribersEnded"] == 1
+    async with bus.subscribe(after=ended.value.resume_after) as resumed:
+        assert labels(await collect(resumed, 2)) == ["a", "b"]
+    assert first != ended.value.resume_after
+
+
 async def test_slow_subscriber_resumes_after_last_delivered(make_bus: BusFactory) -> None:
     bus = await make_bus(subscriber_queue_size=3)
     async with bus.subscribe() as stream, bus.subscribe() as witness:
