@@ -1,0 +1,46 @@
+"""Credentials in logged URLs are hidden, whichever logger prints them and in whatever form."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+import gateway.app  # noqa: F401 - the app's modules create their loggers, as when served
+from gateway import log_redaction
+
+URL = "https://app.metered.live/api/v1/rooms?secretKey=s3cr3t-value"
+
+
+@pytest.fixture(autouse=True)
+def installed() -> None:
+    log_redaction.install()
+
+
+@pytest.mark.parametrize("name", ["httpcore.http11", "httpx", "gateway.graphql", "uvicorn.access"])
+def test_a_url_argument_is_redacted_in_every_family(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger=name):
+        logging.getLogger(name).warning("sent %s", httpx.URL(URL))
+    assert "s3cr3t-value" not in caplog.text
+    assert "secretKey=***" in caplog.text
+
+
+def test_numbers_and_messages_keep_their_types(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        logging.getLogger("uvicorn.access").warning("%s %d %.1f", URL, 200, 1.5)
+    assert caplog.records[0].getMessage().endswith("secretKey=*** 200 1.5")
+
+
+def test_a_mapping_of_arguments_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="gateway"):
+        logging.getLogger("gateway").warning("%(url)s", {"url": URL})
+    assert "s3cr3t-value" not in caplog.text
+
+
+def test_outbound_request_lines_are_off_unless_debugging() -> None:
+    assert not logging.getLogger().isEnabledFor(logging.DEBUG)
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    assert logging.getLogger("httpx").isEnabledFor(logging.WARNING)
