@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from providers._cache import KeyValueStore
 from providers._http import describe_error_body, request
 from providers._limits import CallLimiter
+from providers._transport import AiohttpTransport
 from providers.errors import ProviderUnavailable, UnsupportedOperation
 from providers.models import (
     Capability,
@@ -123,10 +124,7 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         """``given`` (a sandbox or a test double), else a pool of ``max_in_flight`` connections."""
         if given is not None:
             return given
-        size = self.settings.concurrency.max_in_flight
-        return httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        )
+        return AiohttpTransport(max_connections=self.settings.concurrency.max_in_flight)
 
     async def aclose(self) -> None:
         await self.client.aclose()
