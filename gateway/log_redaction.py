@@ -1,4 +1,4 @@
-"""Keep credentials that travel in URLs out of the logs, and the outbound client quiet.
+"""Keep credentials that travel in URLs out of the logs.
 
 Webhook tokens arrive in query strings (``/webhooks/vonage?token=…``) and uvicorn's access
 log prints the whole request line; outbound URLs carry keys too (Metered's ``secretKey``),
@@ -6,9 +6,6 @@ as strings or as ``httpx.URL`` arguments. ``install`` makes every record of the
 URL-printing logger families redacted as it is created: a logging filter would only see
 records of the one logger it is attached to, not of its children created later
 (``httpcore.http11`` appears with the first connection).
-
-httpx logs one INFO line per outbound request: at the default level that line cost more
-than a tenth of a rooms request, so the outbound client logs only at debug.
 """
 
 from __future__ import annotations
@@ -23,8 +20,6 @@ __all__ = ["FAMILIES", "install", "scrub"]
 
 #: the logger families that print URLs (a logger and all its children)
 FAMILIES = ("uvicorn", "httpx", "httpcore", "gateway", "providers")
-#: the outbound client's loggers: one line per provider call
-_OUTBOUND = ("httpx", "httpcore")
 _PLAIN = (int, float, bool, type(None))
 
 
@@ -62,10 +57,7 @@ class _RedactingFactory:
 
 
 def install() -> None:
-    """Redact every record of ``FAMILIES`` (once); outbound request lines only at debug."""
+    """Redact every record of ``FAMILIES`` (once)."""
     factory = logging.getLogRecordFactory()
     if not isinstance(factory, _RedactingFactory):
         logging.setLogRecordFactory(_RedactingFactory(factory))
-    if not logging.getLogger().isEnabledFor(logging.DEBUG):
-        for name in _OUTBOUND:
-            logging.getLogger(name).setLevel(logging.WARNING)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 import gateway.app  # noqa: F401 - the app's modules create their loggers, as when served
 from gateway import log_redaction
+from gateway.cli import OUTBOUND_LOGGERS, _configure_logging
 
 URL = "https://app.metered.live/api/v1/rooms?secretKey=s3cr3t-value"
 
@@ -40,7 +42,19 @@ def test_a_mapping_of_arguments_is_redacted(caplog: pytest.LogCaptureFixture) ->
     assert "s3cr3t-value" not in caplog.text
 
 
-def test_outbound_request_lines_are_off_unless_debugging() -> None:
-    assert not logging.getLogger().isEnabledFor(logging.DEBUG)
-    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
-    assert logging.getLogger("httpx").isEnabledFor(logging.WARNING)
+@pytest.fixture
+def outbound_levels() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in OUTBOUND_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("outbound_levels")
+@pytest.mark.parametrize(("level", "shown"), [("info", False), ("warning", False), ("debug", True)])
+def test_outbound_request_lines_show_only_when_debugging(level: str, shown: bool) -> None:
+    for name in OUTBOUND_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    _configure_logging(level)
+    assert logging.getLogger("httpx").level == (logging.NOTSET if shown else logging.WARNING)
