@@ -50,7 +50,8 @@ MessageExtractor = Callable[[Any], str | None]
 
 def redact(text: str) -> str:
     """Hide credential values that travel in query strings (e.g. Metered's ``secretKey``)."""
-    return _SECRET_PARAMS.sub(r"\1=***", text)
+    # every log record's arguments pass here: most hold no "=" and need no regex
+    return _SECRET_PARAMS.sub(r"\1=***", text) if "=" in text else text
 
 
 def describe_error_body(body: Any) -> str | None:
