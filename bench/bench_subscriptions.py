@@ -15,14 +15,15 @@ import json
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.common import Result
-from bench.serverproc import Server, serve
+from bench.loopback import cpu_seconds, free_port, rss_bytes, serve, uvicorn_args, wait_ready
 from providers.vonage.fake_base import SANDBOX_WEBHOOK_TOKEN as TOKEN
 
 WEBHOOK = "/webhooks/vonage"
@@ -105,12 +106,34 @@ def _joined(room: str) -> dict[str, object]:
     }
 
 
-async def _ingest_cpu(server: Server, client: httpx.AsyncClient, room: str) -> float:
+async def _ingest_cpu(server: Running, client: httpx.AsyncClient, room: str) -> float:
     """CPU seconds one webhook costs with no subscriber."""
     await _publish(client, room, 10, 1_000)
-    before = server.cpu_seconds()
+    before = cpu_seconds(server.pid)
     await _publish(client, room, INGEST_EVENTS, 1_000)
-    return (server.cpu_seconds() - before) / INGEST_EVENTS
+    return (cpu_seconds(server.pid) - before) / INGEST_EVENTS
+
+
+@dataclass(frozen=True)
+class Running:
+    """A server process and its base URL."""
+
+    pid: int
+    url: str
+
+    def rss(self) -> int:
+        return rss_bytes(self.pid)
+
+
+@asynccontextmanager
+async def running(args: list[str]) -> AsyncIterator[Running]:
+    """``python args… --port P`` (a port given in ``args`` is replaced) until the block ends."""
+    port = free_port()
+    if "--port" in args:
+        args = args[: args.index("--port")] + args[args.index("--port") + 2 :]
+    with serve([*args, "--port", str(port)], port) as server:
+        await wait_ready(port)
+        yield Running(server.pid, f"http://127.0.0.1:{port}")
 
 
 @dataclass(frozen=True)
@@ -124,30 +147,30 @@ class FanoutRun:
 
 
 async def _measure(
-    server: Server, sockets: list[ClientConnection], publish: Callable[[], Awaitable[object]]
+    server: Running, sockets: list[ClientConnection], publish: Callable[[], Awaitable[object]]
 ) -> tuple[Deliveries, float, int]:
     """Deliveries of what ``publish`` sends, the server CPU and RSS growth it cost."""
     sink = Deliveries(expected=len(sockets) * EVENTS)
     readers = [asyncio.create_task(_read(socket, sink)) for socket in sockets]
-    cpu, rss = server.cpu_seconds(), server.rss_bytes()
+    cpu, rss = cpu_seconds(server.pid), server.rss()
     await publish()
     await asyncio.wait_for(sink.done.wait(), 120)
-    spent, grown = server.cpu_seconds() - cpu, server.rss_bytes() - rss
+    spent, grown = cpu_seconds(server.pid) - cpu, server.rss() - rss
     for reader in readers:
         reader.cancel()
     return sink, spent, grown
 
 
-async def _fan_out(server: Server, documents: list[str]) -> FanoutRun:
+async def _fan_out(server: Running, documents: list[str]) -> FanoutRun:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         room = uuid.uuid4().hex
         ingest = await _ingest_cpu(server, client, room)
-        rss_before = server.rss_bytes()
+        rss_before = server.rss()
         sockets = [
             await _subscribe(server.url, documents[n % len(documents)]) for n in range(SUBSCRIBERS)
         ]
         await asyncio.sleep(1)
-        rss_per_connection = (server.rss_bytes() - rss_before) / SUBSCRIBERS
+        rss_per_connection = (server.rss() - rss_before) / SUBSCRIBERS
         await _measure(server, sockets, lambda: _publish(client, room, EVENTS, 1_000))  # warm-up
         paced, spent, grown = await _measure(
             server, sockets, lambda: _publish(client, room, EVENTS, EVENTS_PER_SECOND)
@@ -171,14 +194,16 @@ async def _fan_out(server: Server, documents: list[str]) -> FanoutRun:
 
 
 async def _bare_request_cpu() -> float:
-    with serve(["bench.bare_app"]) as server:
-        async with httpx.AsyncClient(base_url=server.url) as client:
-            for _ in range(50):
-                await client.post("/hook")
-            before = server.cpu_seconds()
-            for _ in range(INGEST_EVENTS * 5):
-                await client.post("/hook")
-            return (server.cpu_seconds() - before) / (INGEST_EVENTS * 5)
+    async with (
+        running(uvicorn_args("bench.bare_app:app", 0)) as server,
+        httpx.AsyncClient(base_url=server.url) as client,
+    ):
+        for _ in range(50):
+            await client.post("/hook")
+        before = cpu_seconds(server.pid)
+        for _ in range(INGEST_EVENTS * 5):
+            await client.post("/hook")
+        return (cpu_seconds(server.pid) - before) / (INGEST_EVENTS * 5)
 
 
 def _p99(values: list[float]) -> float:
@@ -209,6 +234,6 @@ async def bench() -> list[Result]:
         ("1000 subs x 1 document", DOCUMENTS[:1]),
         ("1000 subs x 10 documents", DOCUMENTS),
     ):
-        with serve(["gateway", "dev", "--log-level", "warning"]) as server:
+        async with running(["-m", "gateway", "dev", "--log-level", "warning"]) as server:
             results.extend(_results(name, await _fan_out(server, documents), bare))
     return results

@@ -19,13 +19,17 @@ class Result:
     measured_label: str
     measured: float
     note: str = ""
+    #: how the two figures print: milliseconds of seconds by default, or plain numbers
+    unit: str = "ms"
 
     @property
     def ratio(self) -> float:
         return self.measured / self.baseline
 
     def line(self) -> str:
-        timings = f"({self.measured * 1e3:.2f} ms vs {self.baseline * 1e3:.2f} ms)"
+        scale = 1e3 if self.unit == "ms" else 1.0
+        suffix = f" {self.unit}" if self.unit else ""
+        timings = f"({self.measured * scale:.2f}{suffix} vs {self.baseline * scale:.2f}{suffix})"
         ratio = f"{self.measured_label} / {self.baseline_label} = {self.ratio:6.2f}"
         return f"{self.name:<28} {ratio}  {timings}  {self.note}".rstrip()
 

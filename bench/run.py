@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bench import bench_events, bench_fanout, bench_subscriptions, bench_tokens
+from bench import bench_events, bench_fanout, bench_query, bench_subscriptions, bench_tokens
 from bench.common import Result
 
-SUITES = (bench_tokens, bench_fanout, bench_events, bench_subscriptions)
+SUITES = (bench_tokens, bench_fanout, bench_events, bench_query, bench_subscriptions)
 
 
 async def main() -> list[Result]:

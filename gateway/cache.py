@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
+
 from providers import (
     JoinApproval,
     KeyValueStore,
@@ -62,7 +64,7 @@ def encode_room(room: Room) -> str:
 
 def decode_room(text: str) -> Room:
     """The inverse of ``encode_room``."""
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = orjson.loads(text)
     kind, approval = data.pop("kind"), data.pop("join_approval")
     auto_record, owner_only = data.pop("recording")
     return Room(
@@ -98,7 +100,7 @@ def encode_theme(theme: Theme) -> str:
 
 def decode_theme(text: str) -> Theme:
     """The inverse of ``encode_theme``."""
-    data: Mapping[str, Any] = json.loads(text)
+    data: Mapping[str, Any] = orjson.loads(text)
     values: dict[str, Any] = {name: data.get(name) for name in _THEME_FIELDS}
     return Theme(**values)
 

@@ -70,8 +70,16 @@ def _load_settings(**overrides: Any) -> Settings:
         _fail(describe_validation_error(exc))
 
 
+#: the outbound client's loggers: httpx writes one INFO line per provider call
+OUTBOUND_LOGGERS = ("httpx", "httpcore")
+
+
 def _configure_logging(level: str) -> None:
+    """``level`` for everything; the outbound client's per-call lines only at debug."""
     logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if level.lower() not in {"debug", "trace"}:
+        for name in OUTBOUND_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def server_options(settings: Settings) -> dict[str, Any]:

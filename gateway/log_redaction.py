@@ -1,36 +1,63 @@
 """Keep credentials that travel in URLs out of the logs.
 
 Webhook tokens arrive in query strings (``/webhooks/vonage?token=…``) and uvicorn's access
-log prints the whole request line; outbound URLs can carry keys too. ``RedactSecrets``
-rewrites every record of the loggers it is installed on before it is formatted.
+log prints the whole request line; outbound URLs carry keys too (Metered's ``secretKey``),
+as strings or as ``httpx.URL`` arguments. ``install`` makes every record of the
+URL-printing logger families redacted as it is created: a logging filter would only see
+records of the one logger it is attached to, not of its children created later
+(``httpcore.http11`` appears with the first connection).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from providers import redact
 
-__all__ = ["LOGGERS", "RedactSecrets", "install"]
+__all__ = ["FAMILIES", "install", "scrub"]
 
-#: the loggers that print URLs
-LOGGERS = ("uvicorn.access", "uvicorn.error", "httpx", "gateway")
+#: the logger families that print URLs (a logger and all its children)
+FAMILIES = ("uvicorn", "httpx", "httpcore", "gateway", "providers")
+_PLAIN = (int, float, bool, type(None))
 
 
-class RedactSecrets(logging.Filter):
-    """Replaces credential values in a record's message and arguments with ``***``."""
+def _clean(value: Any) -> Any:
+    """``value`` with credentials hidden; a non-string value that carries one becomes text."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, _PLAIN):
+        return value
+    text = str(value)
+    hidden = redact(text)
+    return value if hidden == text else hidden
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        return True
+
+def scrub(record: logging.LogRecord) -> None:
+    """Replace credential values in ``record``'s message and arguments with ``***``."""
+    record.msg = _clean(record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(_clean(a) for a in record.args)
+    elif isinstance(record.args, Mapping):
+        record.args = {key: _clean(a) for key, a in record.args.items()}
+
+
+class _RedactingFactory:
+    """The log record factory, scrubbing the records of ``FAMILIES``."""
+
+    def __init__(self, inner: Callable[..., logging.LogRecord]) -> None:
+        self.inner = inner
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.inner(*args, **kwargs)
+        if record.name.partition(".")[0] in FAMILIES:
+            scrub(record)
+        return record
 
 
 def install() -> None:
-    """Add the filter to every URL-printing logger (once; later calls change nothing)."""
-    for name in LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
-            logger.addFilter(RedactSecrets())
+    """Redact every record of ``FAMILIES`` (once)."""
+    factory = logging.getLogRecordFactory()
+    if not isinstance(factory, _RedactingFactory):
+        logging.setLogRecordFactory(_RedactingFactory(factory))

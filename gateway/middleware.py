@@ -1,4 +1,4 @@
-"""ASGI middleware: request body size limits, enforced while the body streams in.
+"""Pure ASGI middleware: body size limits, and the arrival time of each request.
 
 A declared ``Content-Length`` over the limit is refused before reading; a chunked body is
 counted as it arrives and refused as soon as it crosses the limit. Either way: 413.
@@ -7,11 +7,21 @@ counted as it arrives and refused as soon as it crosses the limit. Either way: 4
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
+from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodySizeLimit"]
+__all__ = ["BodySizeLimit", "arrived_at"]
+
+_arrival: ContextVar[float | None] = ContextVar("request_arrival", default=None)
+
+
+def arrived_at() -> float:
+    """``time.monotonic()`` when the current request reached the app (now, outside one)."""
+    arrival = _arrival.get()
+    return time.monotonic() if arrival is None else arrival
 
 
 class _TooLarge(Exception):
@@ -19,7 +29,10 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answer 413 to HTTP requests whose body exceeds the limit for their path."""
+    """Answer 413 to HTTP requests whose body exceeds the limit for their path.
+
+    The outermost of the app's own layers, so it also notes when each request arrived
+    (``arrived_at``): the fan-out budget counts from there."""
 
     def __init__(
         self, app: ASGIApp, *, max_bytes: int, per_prefix: Sequence[tuple[str, int]] = ()
@@ -36,6 +49,13 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        token = _arrival.set(time.monotonic())
+        try:
+            await self._limited(scope, receive, send)
+        finally:
+            _arrival.reset(token)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:

@@ -81,7 +81,10 @@ def _build_handle(entry: ProviderEntry, settings: Settings, store: KeyValueStore
     if not settings.sandbox:
         return ProviderHandle(entry)
     sandbox = entry.sandbox()
-    adapter = entry.adapter(sandbox.settings(), store=store, transport=sandbox.transport())
+    # the sandbox's credentials, with the limits this deployment configured
+    limits = {"timeouts": provider_settings.timeouts, "concurrency": provider_settings.concurrency}
+    served = sandbox.settings().model_copy(update=limits)
+    adapter = entry.adapter(served, store=store, transport=sandbox.transport())
     return ProviderHandle(entry, adapter, sandbox)
 
 

@@ -5,7 +5,15 @@
 
 from providers._cache import KeyValueStore, create_store
 from providers._http import redact
-from providers.base import HttpTimeouts, ProviderAdapter, ProviderEntry, ProviderSettings, Sandbox
+from providers._limits import CallLimiter, deadline_within
+from providers.base import (
+    HttpConcurrency,
+    HttpTimeouts,
+    ProviderAdapter,
+    ProviderEntry,
+    ProviderSettings,
+    Sandbox,
+)
 from providers.errors import (
     InvalidRequest,
     MalformedWebhook,
@@ -54,6 +62,8 @@ __all__ = [
     "Capability",
     "DialInNumber",
     "EventType",
+    "CallLimiter",
+    "HttpConcurrency",
     "HttpTimeouts",
     "InvalidRequest",
     "JoinApproval",
@@ -90,6 +100,7 @@ __all__ = [
     "WebhookError",
     "WebhookTarget",
     "create_store",
+    "deadline_within",
     "global_id",
     "redact",
     "split_global_id",

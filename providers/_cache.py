@@ -66,10 +66,12 @@ def create_store(
     """Memory store when ``redis_url`` is ``None``, otherwise a Redis-backed one.
 
     ``redis://`` and ``rediss://`` (TLS) URLs with an optional ``user:password@`` and
-    database path are understood; every Redis call is bounded by ``timeout`` seconds.
+    database path are understood; every Redis call is bounded by ``timeout`` seconds
+    through the socket's own timeouts. aiocache's per-call ``wait_for`` is off: it bounded
+    nothing more and cost a task per read (memory reads cannot block at all).
     """
     if redis_url is None:
-        return _AiocacheStore(Cache(Cache.MEMORY, namespace=namespace))
+        return _AiocacheStore(Cache(Cache.MEMORY, namespace=namespace, timeout=None))
     url = urlparse(redis_url)
     pool_options: dict[str, Any] = {"socket_timeout": timeout}
     if url.username:
@@ -84,5 +86,6 @@ def create_store(
         create_connection_timeout=timeout,
         connection_pool_kwargs=pool_options,
         namespace=namespace,
+        timeout=None,
     )
     return _AiocacheStore(cache)

@@ -3,7 +3,9 @@
 ``request`` sends through the adapter's pooled client. Safe reads (``retry=True``) are
 retried with exponential backoff and full jitter on transport errors, 429, 502, 503 and
 504, honouring ``Retry-After``, as long as the operation's total budget allows. Writes are
-never retried here: a create that timed out may have happened.
+never retried here: a create that timed out may have happened. Each attempt holds a slot
+of the provider's ``CallLimiter`` while it is on the wire (not while it backs off), and the
+operation ends by the caller's deadline (``deadline_within``) when that comes first.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from providers._limits import CallLimiter, current_deadline
 from providers.errors import (
     InvalidRequest,
     ProviderAuthError,
@@ -46,7 +50,8 @@ MessageExtractor = Callable[[Any], str | None]
 
 def redact(text: str) -> str:
     """Hide credential values that travel in query strings (e.g. Metered's ``secretKey``)."""
-    return _SECRET_PARAMS.sub(r"\1=***", text)
+    # every log record's arguments pass here: most hold no "=" and need no regex
+    return _SECRET_PARAMS.sub(r"\1=***", text) if "=" in text else text
 
 
 def describe_error_body(body: Any) -> str | None:
@@ -154,27 +159,26 @@ async def request(
     retries: int = 3,
     extract: MessageExtractor = describe_error_body,
     auth_statuses: frozenset[int] = frozenset({401}),
+    limiter: CallLimiter | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one operation; return the 2xx response or raise from the error tree.
 
     ``retry`` defaults to ``True`` for GET. ``budget`` bounds the whole operation, retries
     and waits included (default 60 s); a ``Retry-After`` that would outlast it ends the
-    operation at once with the error that carried it.
+    operation at once with the error that carried it. ``limiter`` caps in-flight attempts.
     """
     retry = method.upper() == "GET" if retry is None else retry
     attempts = 1 + (retries if retry else 0)
-    budget = _DEFAULT_BUDGET if budget is None else budget
-    deadline = time.monotonic() + budget
+    deadline = _deadline(_DEFAULT_BUDGET if budget is None else budget)
     try:
-        async with asyncio.timeout(budget):
+        async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
             return await _attempts(
-                client,
+                _Sender(client, limiter, deadline),
                 provider,
                 method,
                 path,
                 attempts,
-                deadline,
                 extract,
                 auth_statuses,
                 kwargs,
@@ -187,13 +191,37 @@ async def request(
         raise ProviderTimeout(provider, message, retryable=False) from exc
 
 
+def _deadline(budget: float) -> float:
+    """The earlier of ``budget`` from now and the caller's deadline."""
+    own = time.monotonic() + budget
+    outer = current_deadline()
+    return own if outer is None else min(own, outer)
+
+
+class _Sender:
+    """One operation's client, limiter and deadline."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, limiter: CallLimiter | None, deadline: float
+    ) -> None:
+        self.client = client
+        self.limiter = limiter
+        self.deadline = deadline
+
+    def _slot(self) -> AbstractAsyncContextManager[None]:
+        return nullcontext() if self.limiter is None else self.limiter.slot(self.deadline)
+
+    async def send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        async with self._slot():
+            return await self.client.request(method, path, **kwargs)
+
+
 async def _attempts(
-    client: httpx.AsyncClient,
+    sender: _Sender,
     provider: str,
     method: str,
     path: str,
     attempts: int,
-    deadline: float,
     extract: MessageExtractor,
     auth_statuses: frozenset[int],
     kwargs: dict[str, Any],
@@ -203,12 +231,12 @@ async def _attempts(
     for attempt in range(attempts):
         last = attempt == attempts - 1
         try:
-            response = await client.request(method, path, **kwargs)
+            response = await sender.send(method, path, kwargs)
         except httpx.HTTPError as exc:
             error: ProviderError = _transport_error(provider, method, exc, safe=safe)
             if last:
                 raise error from exc
-            await _sleep_within(deadline, _backoff(attempt), error)
+            await _sleep_within(sender.deadline, _backoff(attempt), error)
             continue
         if response.is_success:
             return response
@@ -216,7 +244,8 @@ async def _attempts(
         if last or response.status_code not in RETRYABLE_STATUSES:
             raise error
         hinted = _retry_after(response)
-        await _sleep_within(deadline, hinted if hinted is not None else _backoff(attempt), error)
+        delay = hinted if hinted is not None else _backoff(attempt)
+        await _sleep_within(sender.deadline, delay, error)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

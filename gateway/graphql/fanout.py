@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
 from typing import TypeVar
 
 from gateway.graphql.errors import ErrorCode, code_for_provider_error
-from providers import ProviderError, ProviderTimeout, redact
+from gateway.middleware import arrived_at
+from providers import ProviderError, ProviderTimeout, deadline_within, redact
 
 __all__ = ["Deadline", "Failure", "failure"]
 
@@ -43,18 +44,30 @@ def failure(provider: str, error: Exception) -> Failure:
 
 
 class Deadline:
-    """One budget shared by every provider call of a fan-out query."""
+    """One budget shared by every provider call of a fan-out query, counted from the
+    request's arrival: time spent queued before the resolver ran is part of it."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, start: float | None = None) -> None:
         self.seconds = seconds
-        self._end = time.monotonic() + seconds
+        self._start = arrived_at() if start is None else start
+        self._end = self._start + seconds
 
     async def run(self, provider: str, call: Awaitable[T]) -> T:
-        """Await ``call``; ``ProviderTimeout`` for ``provider`` when the budget runs out."""
-        remaining = max(0.0, self._end - time.monotonic())
+        """Await ``call``; ``ProviderTimeout`` for ``provider`` when the budget runs out.
+
+        Provider calls inside see the deadline: one that cannot get a connection slot in
+        time fails at once with ``ProviderUnavailable``."""
+        remaining = self._end - time.monotonic()
+        if remaining <= 0:
+            if isinstance(call, Coroutine):
+                call.close()  # never started: nothing is sent
+            raise self._timeout(provider)
         try:
-            async with asyncio.timeout(remaining):
-                return await call
+            with deadline_within(self.seconds, start=self._start):
+                async with asyncio.timeout(remaining):
+                    return await call
         except TimeoutError:
-            message = f"no answer within the {self.seconds:g} s fan-out budget"
-            raise ProviderTimeout(provider, message) from None
+            raise self._timeout(provider) from None
+
+    def _timeout(self, provider: str) -> ProviderTimeout:
+        return ProviderTimeout(provider, f"no answer within the {self.seconds:g} s fan-out budget")

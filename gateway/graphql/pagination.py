@@ -159,12 +159,20 @@ class _Stream:
 
 @dataclass
 class MergedPage:
-    """Rooms (each with the cursor right after it), paging state and failed providers."""
+    """Rooms (each with the positions right after it), paging state and failed providers.
 
-    rooms: list[tuple[Room, str]] = field(default_factory=list)
+    A room's cursor is encoded only when asked for (``cursor``): most queries read
+    ``endCursor`` alone."""
+
+    scope: str | None = None
+    rooms: list[tuple[Room, Positions]] = field(default_factory=list)
     has_next: bool = False
     end_cursor: str | None = None
     failures: list[Failure] = field(default_factory=list)
+
+    def cursor(self, positions: Positions) -> str:
+        """The cursor for ``positions``: pass it as ``after`` to continue from there."""
+        return encode_cursor(self.scope, positions)
 
 
 async def merge_page(
@@ -172,16 +180,16 @@ async def merge_page(
 ) -> MergedPage:
     """The next ``first`` rooms after ``start`` across its providers."""
     streams = [_Stream(name, pos) for name, pos in start.items()]
-    result = MergedPage()
+    result = MergedPage(scope)
     while len(result.rooms) < first:
         await _load(streams, first, fetch, result.failures)
         best = min((s for s in streams if s.head is not None), key=_head_key, default=None)
         if best is None:
             break
         room = best.take(first)
-        result.rooms.append((room, encode_cursor(scope, _snapshot(streams))))
+        result.rooms.append((room, _snapshot(streams)))
     result.has_next = any(s.has_more for s in streams)
-    result.end_cursor = result.rooms[-1][1] if result.rooms else None
+    result.end_cursor = result.cursor(result.rooms[-1][1]) if result.rooms else None
     return result
 
 

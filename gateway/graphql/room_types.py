@@ -10,7 +10,7 @@ from gateway.graphql.context import Info
 from gateway.graphql.enums import JoinApproval, Provider, RoomKind, provider_enum
 from gateway.graphql.fanout import Failure
 from gateway.graphql.loaders import theme_loader
-from gateway.graphql.pagination import MergedPage
+from gateway.graphql.pagination import MergedPage, Positions
 from gateway.graphql.scalars import JSON
 from gateway.graphql.theme_types import Theme
 from providers import RecordingOptions as DomainRecordingOptions
@@ -102,7 +102,13 @@ class PageInfo:
 
 @strawberry.type
 class RoomEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to continue right after this room.")
+    page: strawberry.Private[MergedPage]
+    positions: strawberry.Private[Positions]
+
+    @strawberry.field(description="Pass as `after` to continue right after this room.")
+    def cursor(self) -> str:
+        return self.page.cursor(self.positions)
+
     node: Room
 
 
@@ -139,7 +145,8 @@ class RoomConnection:
     @classmethod
     def from_domain(cls, page: MergedPage) -> RoomConnection:
         edges = [
-            RoomEdge(cursor=cursor, node=Room.from_domain(room)) for room, cursor in page.rooms
+            RoomEdge(page=page, positions=positions, node=Room.from_domain(room))
+            for room, positions in page.rooms
         ]
         return cls(
             edges=edges,

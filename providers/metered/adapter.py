@@ -79,7 +79,7 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
     )
 
     def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
-        inner = transport or httpx.AsyncHTTPTransport()
+        inner = self._transport(transport)
         return httpx.AsyncClient(
             base_url=self.settings.api_base_url,
             timeout=self._timeout(),

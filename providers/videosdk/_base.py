@@ -35,7 +35,7 @@ class VideoSDKBase(ProviderAdapter[VideoSDKSettings]):
         return httpx.AsyncClient(
             base_url=self.settings.api_base_url,
             timeout=self._timeout(),
-            transport=transport,
+            transport=self._transport(transport),
             auth=build_auth(self.settings, self.clock),
         )
 

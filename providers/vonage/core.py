@@ -38,7 +38,7 @@ class VonageCore(ProviderAdapter[VonageSettings]):
         return httpx.AsyncClient(
             base_url=self.settings.api_base_url,
             timeout=self._timeout(),
-            transport=transport,
+            transport=self._transport(transport),
             auth=vonage_auth(self.settings, self.clock),
             headers={"Accept": "application/json"},
         )

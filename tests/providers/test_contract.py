@@ -125,7 +125,11 @@ async def test_error_mapping_on_create(
         assert caught.value.retryable
 
 
-@pytest.mark.parametrize("content", [b"<html>captive portal</html>", b"\xff\xfe\x00", b""])
+@pytest.mark.parametrize(
+    "content",
+    [b"<html>captive portal</html>", b"\xff\xfe\x00", b"", b"[" * 100_000],
+    ids=["html", "binary", "empty", "deeply-nested"],
+)
 async def test_a_2xx_with_an_unreadable_body_is_the_providers_failure(
     adapter: Adapter, sandbox: Any, content: bytes
 ) -> None:

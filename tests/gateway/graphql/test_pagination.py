@@ -153,8 +153,8 @@ async def test_each_edge_cursor_resumes_right_after_its_room() -> None:
     async def fetch(name: str, cursor: str | None, limit: int) -> RoomPage:
         return await {"a": a, "b": b}[name].page(cursor, limit)
 
-    for index, (_, cursor) in enumerate(page.rooms):
-        rest = await merge_page(decode_cursor(cursor, None), 10, fetch)
+    for index, (_, positions) in enumerate(page.rooms):
+        rest = await merge_page(decode_cursor(page.cursor(positions), None), 10, fetch)
         assert [room.id for room, _ in rest.rooms] == ordered[index + 1 :]
 
 

@@ -1,0 +1,60 @@
+"""Credentials in logged URLs are hidden, whichever logger prints them and in whatever form."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import gateway.app  # noqa: F401 - the app's modules create their loggers, as when served
+from gateway import log_redaction
+from gateway.cli import OUTBOUND_LOGGERS, _configure_logging
+
+URL = "https://app.metered.live/api/v1/rooms?secretKey=s3cr3t-value"
+
+
+@pytest.fixture(autouse=True)
+def installed() -> None:
+    log_redaction.install()
+
+
+@pytest.mark.parametrize("name", ["httpcore.http11", "httpx", "gateway.graphql", "uvicorn.access"])
+def test_a_url_argument_is_redacted_in_every_family(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger=name):
+        logging.getLogger(name).warning("sent %s", httpx.URL(URL))
+    assert "s3cr3t-value" not in caplog.text
+    assert "secretKey=***" in caplog.text
+
+
+def test_numbers_and_messages_keep_their_types(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        logging.getLogger("uvicorn.access").warning("%s %d %.1f", URL, 200, 1.5)
+    assert caplog.records[0].getMessage().endswith("secretKey=*** 200 1.5")
+
+
+def test_a_mapping_of_arguments_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="gateway"):
+        logging.getLogger("gateway").warning("%(url)s", {"url": URL})
+    assert "s3cr3t-value" not in caplog.text
+
+
+@pytest.fixture
+def outbound_levels() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in OUTBOUND_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("outbound_levels")
+@pytest.mark.parametrize(("level", "shown"), [("info", False), ("warning", False), ("debug", True)])
+def test_outbound_request_lines_show_only_when_debugging(level: str, shown: bool) -> None:
+    for name in OUTBOUND_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    _configure_logging(level)
+    assert logging.getLogger("httpx").level == (logging.NOTSET if shown else logging.WARNING)

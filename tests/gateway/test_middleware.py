@@ -1,0 +1,31 @@
+"""The outermost middleware notes when a request arrived: the fan-out deadline counts from it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from gateway.middleware import BodySizeLimit, arrived_at
+
+
+async def test_the_arrival_time_stays_put_for_the_whole_request() -> None:
+    seen: list[float] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(arrived_at())
+        await asyncio.sleep(0.01)
+        seen.append(arrived_at())
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    transport = httpx.ASGITransport(app=BodySizeLimit(app, max_bytes=1024))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        first = await client.get("/")
+        second = await client.get("/")
+    assert first.status_code == second.status_code == 204
+    assert seen[0] == seen[1]
+    assert seen[2] == seen[3]
+    assert seen[0] < seen[2]
+    assert arrived_at() > seen[3]  # outside a request: now
