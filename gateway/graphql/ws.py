@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
@@ -213,6 +214,13 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
         await self.run(websocket)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A message nested too deeply is invalid JSON (close 4400), not a server error."""
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
