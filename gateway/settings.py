@@ -130,6 +130,14 @@ class EventSettings(BaseModel):
         pattern=r"^[^{}\s]+$",
         description="Redis key prefix of the event stream and dedupe keys",
     )
+    redis_pool_size: int = Field(
+        default=50,
+        ge=2,
+        description="Redis connections of the event bus per process, its reader's included",
+    )
+    redis_pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="how long a command waits for a free pooled connection"
+    )
 
     @model_validator(mode="after")
     def _dedupe_covers_retention(self) -> EventSettings:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError, ResponseError
 
 from gateway.events.base import LogBus
@@ -73,6 +73,20 @@ RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0)
 _NO_POSITION: Position = (0, 0, 0)
 
 
+def _connection_pool(settings: EventSettings, url: str) -> BlockingConnectionPool:
+    """A bounded pool where a burst waits for a connection (redis-py's default pool raises)."""
+    pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=settings.redis_pool_size,
+        timeout=settings.redis_pool_timeout_seconds,
+        decode_responses=True,
+        socket_connect_timeout=3.0,
+        socket_timeout=READ_BLOCK_MS / 1000 + 5.0,
+        client_name=f"gateway-events:{settings.redis_prefix}",
+    )
+    return pool
+
+
 class RedisEventBus(LogBus):
     """The shared log for several gateway processes."""
 
@@ -81,13 +95,7 @@ class RedisEventBus(LogBus):
 
     def __init__(self, settings: EventSettings, url: str) -> None:
         super().__init__(settings)
-        self._client: Redis = Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_connect_timeout=3.0,
-            socket_timeout=READ_BLOCK_MS / 1000 + 5.0,
-            client_name=f"gateway-events:{settings.redis_prefix}",
-        )
+        self._client = Redis.from_pool(_connection_pool(settings, url))
         tag = "{" + settings.redis_prefix + "}"
         self.stream_key = f"{tag}:stream"
         self.counter_key = f"{tag}:appended"
@@ -185,6 +193,20 @@ class RedisEventBus(LogBus):
         return answers
 
     async def head(self) -> Position:
+        try:
+            return await self._head()
+        except BusUnavailable as exc:
+            _log_refusal(exc)
+            raise
+
+    async def read_after(self, position: Position, limit: int) -> list[StoredEvent]:
+        try:
+            return await self._read_after(position, limit)
+        except BusUnavailable as exc:
+            _log_refusal(exc)
+            raise
+
+    async def _head(self) -> Position:
         counter, info = await self._transaction(
             ("GET", self.counter_key), ("XINFO", "STREAM", self.stream_key)
         )
@@ -194,7 +216,7 @@ class RedisEventBus(LogBus):
             raise BusUnavailable("the event log (Redis) answered an error") from info
         return (*parse_stream_id(info["last-generated-id"]), int(counter or 0))
 
-    async def read_after(self, position: Position, limit: int) -> list[StoredEvent]:
+    async def _read_after(self, position: Position, limit: int) -> list[StoredEvent]:
         counter, length, entries = await self._transaction(
             ("GET", self.counter_key),
             ("XLEN", self.stream_key),
@@ -211,7 +233,9 @@ class RedisEventBus(LogBus):
         try:
             await asyncio.wait_for(self._live.wait(), LIVE_WAIT_SECONDS)
         except TimeoutError:
-            raise BusUnavailable("the event log (Redis) is unavailable") from None
+            refused = BusUnavailable("the event bus reader is not reading the log (Redis)")
+            _log_refusal(refused)
+            raise refused from None
 
     async def _read_loop(self) -> None:
         position: Position | None = None
@@ -219,7 +243,7 @@ class RedisEventBus(LogBus):
         while not self._closing:
             try:
                 if position is None:
-                    position = await self.head()
+                    position = await self._head()
                     self._live.set()
                 position = await self._read_once(position)
             except (RedisError, OSError, BusUnavailable) as exc:
@@ -276,6 +300,12 @@ class RedisEventBus(LogBus):
             self.hub.end_all(Overflowed())
         self.hub.dispatch(item)
         return item.position
+
+
+def _log_refusal(error: BusUnavailable) -> None:
+    """One line for a subscription the log could not serve, with Redis' reason."""
+    reason = f": {error.__cause__}" if error.__cause__ else ""
+    log.warning("event subscription refused: %s%s", error, reason)
 
 
 def _check_position(counter: int, appended: int, trimmed: int) -> None:

@@ -1,13 +1,17 @@
 """Safety limits on operations: depth, aliases, tokens, and bounded parse/validation caches.
 
-The validation rules are built once per schema, so the validation cache (keyed by the
-rule classes) hits across requests while every request still gets fresh extensions.
+Depth and aliases are checked by one validation rule that analyses the document once,
+fragments memoized (``gateway.graphql.analysis``). The rule is built once per schema, so
+the validation cache (keyed by the parsed document and the rule classes) keeps each
+document's verdict: a document is analysed once while it stays in the cache, and every
+request still gets fresh extensions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from graphql import GraphQLError, GraphQLSyntaxError, ValidationContext, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -15,26 +19,62 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
+from gateway.graphql.analysis import analyse_document
+from gateway.graphql.errors import ErrorCode
 from gateway.settings import LimitSettings
 
-__all__ = ["limit_extensions"]
+__all__ = ["limit_extensions", "limits_rule"]
 
 ExtensionFactory = Callable[[], SchemaExtension]
+_CODED = {"code": ErrorCode.BAD_USER_INPUT.value}
+
+
+class CodedParserCache(ParserCache):
+    """The parser cache, with syntax errors (the token limit's too) as ``BAD_USER_INPUT``.
+
+    The parser raises them while the parsing hooks are being entered, where no other
+    extension sees them, so they are coded where the parsing happens.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLSyntaxError as error:
+            coded = GraphQLError(
+                error.message, source=error.source, positions=error.positions, extensions=_CODED
+            )
+            raise coded from None
+
+
+def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+    """A validation rule refusing documents deeper than ``max_depth`` or with too many aliases."""
+
+    class OperationLimits(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            analysis = analyse_document(context.document, alias_ceiling=max_aliases + 1)
+            for operation in analysis.operations:
+                if operation.depth > max_depth:
+                    message = f"'{operation.name}' exceeds maximum operation depth of {max_depth}"
+                    self.report_error(GraphQLError(message, operation.node, extensions=_CODED))
+            if analysis.aliases > max_aliases:
+                message = f"more than {max_aliases} aliases found. Allowed: {max_aliases}"
+                self.report_error(GraphQLError(message, extensions=_CODED))
+
+    return OperationLimits
 
 
 def limit_extensions(limits: LimitSettings) -> list[ExtensionFactory]:
     """Schema extension factories enforcing ``limits`` (order matters: tokens before parse)."""
-    rules = [depth_rule(limits.max_query_depth, None), alias_rule(limits.max_aliases)]
+    rules = [limits_rule(limits.max_query_depth, limits.max_aliases)]
     cache_size = limits.parser_cache_size
 
     def tokens() -> SchemaExtension:
         return MaxTokensLimiter(max_token_count=limits.max_tokens)
 
     def parser_cache() -> SchemaExtension:
-        return ParserCache(maxsize=cache_size)
+        return CodedParserCache(maxsize=cache_size)
 
     def validation_rules() -> SchemaExtension:
         return AddValidationRules(list(rules))

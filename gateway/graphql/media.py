@@ -112,7 +112,7 @@ def wants_html(accept: str | None) -> bool:
 def _json_object(raw: str, name: str) -> dict[str, Any] | None:
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise RequestError(400, f"'{name}' is not valid JSON") from None
     if value is not None and not isinstance(value, dict):
         raise RequestError(400, f"'{name}' must be a JSON object")
@@ -146,7 +146,7 @@ def params_from_body(content_type: str | None, body: bytes) -> GraphQLParams:
         raise RequestError(400, "the request body is empty")
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise RequestError(400, "the request body is not valid JSON") from None
     if isinstance(data, list):
         raise RequestError(400, "batched requests are not supported")

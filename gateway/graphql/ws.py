@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, cast
@@ -51,6 +52,8 @@ from gateway.settings import EventSettings
 
 __all__ = ["GraphQLWebSocket"]
 
+log = logging.getLogger("gateway.graphql.ws")
+
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_INIT_TIMEOUT = 4408
@@ -84,6 +87,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with authentication, server pings and a coded limit error."""
 
     keepalive_task: asyncio.Task[None] | None = None
+    client_left = False
 
     @property
     def socket(self) -> ASGIWebSocketAdapter:
@@ -138,6 +142,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         finally:
             FRAME_DELIVERY.reset(token)
 
+    async def handle_task_exception(self, error: Exception) -> None:
+        """A send to a client that has left ends its operations: one debug line, not an error."""
+        if not isinstance(error, WebSocketDisconnected):
+            await super().handle_task_exception(error)
+        elif not self.client_left:
+            self.client_left = True
+            log.debug("client left while its subscriptions were sending")
+
     async def shutdown(self) -> None:
         if self.keepalive_task is not None:
             self.keepalive_task.cancel()
@@ -150,6 +162,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     """graphql-ws with authentication, an init wait limit and a coded limit error."""
 
     init_received = False
+    client_left = False
 
     @property
     def socket(self) -> ASGIWebSocketAdapter:
@@ -190,6 +203,26 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         payload: dict[str, object] = {"message": str(error), "extensions": {"code": code}}
         await self.send_message(ConnectionErrorMessage(type="connection_error", payload=payload))
         await self.websocket.close(code=_close_code(error), reason=str(error)[:100])
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        """A client that has left ends the operation: one debug line, not a task error.
+
+        Strawberry lets the failed send end the task, whose exception nobody retrieves: it
+        is logged with a traceback when the task is collected, and keeps the operation's
+        stream (and its place on the event bus) alive until then.
+        """
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+        except WebSocketDisconnected:
+            if not self.client_left:
+                self.client_left = True
+                log.debug("client left while its subscriptions were sending")
 
     async def handle_start(self, message: StartMessage) -> None:
         limit = self.max_subscriptions_per_connection
@@ -243,6 +276,13 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
         await self.run(websocket)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A message nested too deeply is invalid JSON (close 4400), not a server error."""
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

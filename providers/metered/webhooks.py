@@ -51,7 +51,7 @@ def _body(delivery: WebhookDelivery, provider: str) -> dict[str, Any]:
     if text.startswith("{"):
         try:
             return dict(json.loads(text))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise MalformedWebhook(provider, "body is not valid JSON") from exc
     if "=" in text:
         return dict(parse_qsl(text, keep_blank_values=True))

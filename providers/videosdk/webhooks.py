@@ -107,7 +107,7 @@ def _signed_forms(body: bytes) -> list[bytes]:
     forms = [body]
     try:
         compact = compact_json(json.loads(body))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return forms
     if compact != body:
         forms.append(compact)
@@ -130,7 +130,7 @@ def parse_envelope(body: bytes) -> Mapping[str, Any]:
     """The verified body as ``{"webhookType": str, "data": object}``."""
     try:
         payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedWebhook(PROVIDER, "body is not JSON") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("webhookType"), str):
         raise MalformedWebhook(PROVIDER, "body has no webhookType")

@@ -107,7 +107,7 @@ def decode(delivery: WebhookDelivery) -> dict[str, Any]:
         raise MalformedWebhook(PROVIDER, "Vonage callbacks are delivered to the root path only")
     try:
         payload = json.loads(delivery.body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise MalformedWebhook(PROVIDER, "callback body is not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
         raise MalformedWebhook(PROVIDER, "callback body is not an object with an 'event'")

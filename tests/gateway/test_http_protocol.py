@@ -233,3 +233,24 @@ async def test_no_cors_headers_by_default(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
+
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+async def test_deeply_nested_body_is_400(client: httpx.AsyncClient) -> None:
+    headers = {"content-type": JSON, "accept": GRAPHQL_RESPONSE}
+    response = await client.post("/graphql", content=DEEP_JSON, headers=headers)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error == {
+        "message": "the request body is not valid JSON",
+        "extensions": {"code": "BAD_USER_INPUT"},
+    }
+
+
+async def test_deeply_nested_get_variables_are_400(client: httpx.AsyncClient) -> None:
+    params = {"query": "{ __typename }", "variables": DEEP_JSON[:20_000]}
+    response = await client.get("/graphql", params=params, headers={"accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "'variables' is not valid JSON"

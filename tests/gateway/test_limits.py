@@ -9,8 +9,10 @@ from typing import Protocol, cast
 
 import httpx
 import pytest
+from graphql import parse
 from strawberry.extensions import ParserCache, ValidationCache
 
+from gateway.graphql.analysis import analyse_document
 from gateway.graphql.limits import limit_extensions
 from gateway.settings import LimitSettings
 from tests.gateway.probe_schema import SECRET_DETAIL, probe_app
@@ -31,7 +33,9 @@ async def refused(client: httpx.AsyncClient, query: str) -> str:
     response = await client.post("/graphql", json={"query": query}, headers=GRAPHQL_RESPONSE)
     assert response.status_code == 400, response.text
     assert "data" not in response.json()
-    message: str = response.json()["errors"][0]["message"]
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    message: str = error["message"]
     return message
 
 
@@ -55,7 +59,68 @@ async def test_depth_through_fragments_is_counted(client: httpx.AsyncClient) -> 
 async def test_aliases_are_limited(client: httpx.AsyncClient) -> None:
     await accepted(client, "{ a: __typename b: __typename }")
     message = await refused(client, "{ a: __typename b: __typename c: __typename }")
-    assert "3 aliases found. Allowed: 2" in message
+    assert "more than 2 aliases found. Allowed: 2" in message
+
+
+async def test_syntax_errors_are_coded(client: httpx.AsyncClient) -> None:
+    assert "Syntax Error" in await refused(client, "{ probeNode { ")
+
+
+def fragment_chain(levels: int, leaf: str) -> str:
+    """A document whose fragment ``F<n>`` spreads ``F<n-1>`` three times: 3^levels leaves."""
+    fragments = [f"fragment F0 on ProbeNode {{ {leaf} }}"]
+    for n in range(1, levels + 1):
+        spread = f"...F{n - 1} "
+        fragments.append(f"fragment F{n} on ProbeNode {{ {spread * 3}}}")
+    return f"{{ probeNode {{ ...F{levels} }} }} " + " ".join(fragments)
+
+
+def test_fragments_are_analysed_once_each() -> None:
+    analysis = analyse_document(parse(fragment_chain(15, "a: value")), alias_ceiling=10**9)
+    assert analysis.fragments_analysed == 16
+    assert analysis.aliases == 3**15
+    assert analysis.operations[0].depth == 1
+
+
+def test_alias_count_saturates_at_the_ceiling() -> None:
+    analysis = analyse_document(parse(fragment_chain(15, "a: value")), alias_ceiling=3)
+    assert analysis.aliases == 3
+
+
+@pytest.fixture
+async def long_documents() -> AsyncIterator[httpx.AsyncClient]:
+    settings = gateway_settings(limits={"max_aliases": 2, "max_tokens": 1000})
+    async with asgi_client(app=probe_app(settings)) as client:
+        yield client
+
+
+async def test_fragment_bomb_of_aliases_is_refused(long_documents: httpx.AsyncClient) -> None:
+    message = await refused(long_documents, fragment_chain(15, "a: value"))
+    assert "more than 2 aliases" in message
+
+
+async def test_fragment_chain_within_the_limits_is_served(
+    long_documents: httpx.AsyncClient,
+) -> None:
+    response = await long_documents.post("/graphql", json={"query": fragment_chain(15, "value")})
+    assert response.json() == {"data": {"probeNode": {"value": 0}}}
+
+
+def introspection_fragment(n: int) -> str:
+    inner = f"...T{n - 1}"
+    return (
+        f"fragment T{n} on __Type {{ ofType {{ {inner} }} "
+        f"fields {{ type {{ {inner} }} }} interfaces {{ {inner} }} }}"
+    )
+
+
+def test_introspection_fragment_bomb_is_cheap() -> None:
+    fragments = [introspection_fragment(n) for n in range(1, 16)]
+    fragments.append("fragment T0 on __Type { name }")
+    document = parse("{ __schema { types { ...T15 } } } " + " ".join(fragments))
+    analysis = analyse_document(document, alias_ceiling=3)
+    assert analysis.fragments_analysed == 16
+    assert analysis.operations[0].depth == 0
 
 
 async def test_tokens_are_limited(client: httpx.AsyncClient) -> None:

@@ -202,9 +202,7 @@ def compare_type(wanted: GraphQLNamedType, ours: GraphQLNamedType) -> list[str]:
     if isinstance(wanted, GraphQLEnumType):
         assert isinstance(ours, GraphQLEnumType)
         absent = sorted(wanted.values.keys() - ours.values)
-        return [
-            f"{name}.{v} enum value is missing" for v in absent if f"{name}.{v}" not in PENDING
-        ]
+        return [f"{name}.{v} enum value is missing" for v in absent if f"{name}.{v}" not in PENDING]
     if isinstance(wanted, GraphQLUnionType):
         assert isinstance(ours, GraphQLUnionType)
         missing = {t.name for t in wanted.types} - {t.name for t in ours.types}

@@ -222,3 +222,11 @@ async def test_browsers_on_other_origins_need_to_be_listed() -> None:
             async with connect(url, subprotocols=protocols, origin=Origin("https://evil.example")):
                 pass
     assert refused.value.response.status_code == 403
+
+
+async def test_deeply_nested_message_closes_with_4400() -> None:
+    with ws_server(gateway_settings()) as url:
+        async with socket(url, TRANSPORT_WS) as ws:
+            payload = "[" * 100_000 + "]" * 100_000
+            await ws.send('{"type": "connection_init", "payload": ' + payload + "}")
+            assert await close_code(ws) == 4400

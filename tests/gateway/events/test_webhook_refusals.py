@@ -79,6 +79,30 @@ async def test_malformed_body_is_400(body: bytes) -> None:
         assert gw.services.ingest.stats.rejected_malformed == 1
 
 
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+
+
+async def test_deeply_nested_json_is_400_for_vonage_and_metered() -> None:
+    headers = {"content-type": "application/json"}
+    metered = WebhookDelivery(
+        "/joined", {"room": "r", "token": TOKEN}, headers, b'{"a":' + DEEP_JSON
+    )
+    async with gateway() as gw:
+        assert (
+            await gw.post("vonage", WebhookDelivery("", {"token": TOKEN}, headers, DEEP_JSON))
+        ).status_code == 400
+        assert (await gw.post("metered", metered)).status_code == 400
+        await assert_nothing_published(gw)
+
+
+async def test_deeply_nested_forged_videosdk_delivery_is_401() -> None:
+    async with gateway() as gw:
+        forged = {**videosdk_delivery(gw).headers}
+        response = await gw.post("videosdk", WebhookDelivery("", {}, forged, DEEP_JSON))
+        assert response.status_code == 401
+        await assert_nothing_published(gw)
+
+
 async def test_metered_unknown_path_is_400() -> None:
     delivery = WebhookDelivery("/exploded", {"room": "r", "token": TOKEN}, {}, b"")
     async with gateway() as gw:
