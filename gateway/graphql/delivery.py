@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from contextlib import aclosing
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -109,21 +110,27 @@ def _serialize(result: ExecutionResult) -> str:
 
 
 async def deliver(
-    info: Info, events: AsyncIterator[StoredEvent], convert: Callable[[StoredEvent], T]
+    info: Info, events: AsyncGenerator[StoredEvent, None], convert: Callable[[StoredEvent], T]
 ) -> AsyncGenerator[T, None]:
-    """Each event as a GraphQL object, or sent as a shared frame where the socket allows."""
+    """Each event as a GraphQL object, or sent as a shared frame where the socket allows.
+
+    ``events`` is closed as soon as this generator ends (a send to a departed client, a
+    cancelled operation), which releases its bus subscription at once rather than whenever
+    the garbage collector reaches the abandoned generator.
+    """
     frames = FRAME_DELIVERY.get()
     executor = subscription_executor()
-    if frames is None or executor is None:
+    async with aclosing(events):
+        if frames is None or executor is None:
+            async for stored in events:
+                yield convert(stored)
+            return
+        base_key = (frames.request_key, info.context.principal.scopes)
         async for stored in events:
-            yield convert(stored)
-        return
-    base_key = (frames.request_key, info.context.principal.scopes)
-    async for stored in events:
-        key = (base_key, stored.cursor)
-        text = await frames.payloads.payload(key, executor, lambda: convert(stored))  # noqa: B023
-        if text:
-            await frames.send(frames.prefix + text + frames.suffix)
-            frames.payloads.frames_sent += 1
-        else:
-            yield convert(stored)
+            key = (base_key, stored.cursor)
+            text = await frames.payloads.payload(key, executor, lambda: convert(stored))  # noqa: B023
+            if text:
+                await frames.send(frames.prefix + text + frames.suffix)
+                frames.payloads.frames_sent += 1
+            else:
+                yield convert(stored)

@@ -16,7 +16,7 @@ import contextlib
 import functools
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -25,7 +25,9 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnected as SocketClosed
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.async_base_view import AsyncWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -57,6 +59,7 @@ log = logging.getLogger("gateway.graphql.ws")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_INIT_TIMEOUT = 4408
+CLIENT_GONE_GRACE_SECONDS = 30.0
 
 
 def _close_code(error: AuthError) -> int:
@@ -74,7 +77,11 @@ def _limit_error(limit: int) -> GraphQLError:
 async def _send_text(socket: WebSocket, text: str) -> None:
     try:
         await socket.send_text(text)
-    except WebSocketDisconnect as exc:
+    except (WebSocketDisconnect, SocketClosed) as exc:
+        # The connection's receive loop has the disconnect and cancels every operation on it.
+        # Raising now would make the departed client a GraphQL error that Strawberry then
+        # tries to send; the grace period only bounds a loop that never ends the operation.
+        await asyncio.sleep(CLIENT_GONE_GRACE_SECONDS)
         raise WebSocketDisconnected from exc
 
 
@@ -88,10 +95,6 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     keepalive_task: asyncio.Task[None] | None = None
     client_left = False
-
-    @property
-    def socket(self) -> ASGIWebSocketAdapter:
-        return cast(ASGIWebSocketAdapter, self.websocket)
 
     @property
     def gateway(self) -> GraphQLWebSocket:
@@ -135,12 +138,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
             return
-        frames = self.gateway.frame_delivery(self.socket, message, "next")
-        token = FRAME_DELIVERY.set(frames)
-        try:
+        with self.gateway.delivering(self.websocket, message, "next"):
             await super().handle_subscribe(message)
-        finally:
-            FRAME_DELIVERY.reset(token)
 
     async def handle_task_exception(self, error: Exception) -> None:
         """A send to a client that has left ends its operations: one debug line, not an error."""
@@ -163,10 +162,6 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     init_received = False
     client_left = False
-
-    @property
-    def socket(self) -> ASGIWebSocketAdapter:
-        return cast(ASGIWebSocketAdapter, self.websocket)
 
     @property
     def gateway(self) -> GraphQLWebSocket:
@@ -236,12 +231,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             payload = _limit_error(limit).formatted
             await self.send_message({"type": "error", "id": message["id"], "payload": payload})
             return
-        frames = self.gateway.frame_delivery(self.socket, message, "data")
-        token = FRAME_DELIVERY.set(frames)
-        try:
+        with self.gateway.delivering(self.websocket, message, "data"):
             await super().handle_start(message)
-        finally:
-            FRAME_DELIVERY.reset(token)
 
 
 class GraphQLWebSocket(GraphQL[Context, None]):
@@ -292,10 +283,21 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         context.request = request
         return context
 
-    def frame_delivery(
+    @contextlib.contextmanager
+    def delivering(
+        self, socket: AsyncWebSocketAdapter, message: Mapping[str, Any], frame_type: str
+    ) -> Iterator[None]:
+        """Operations started inside send shared payloads on ``socket`` (their task inherits it)."""
+        adapter = cast(ASGIWebSocketAdapter, socket)
+        token = FRAME_DELIVERY.set(self._frame_delivery(adapter, message, frame_type))
+        try:
+            yield
+        finally:
+            FRAME_DELIVERY.reset(token)
+
+    def _frame_delivery(
         self, socket: ASGIWebSocketAdapter, message: Mapping[str, Any], frame_type: str
     ) -> FrameDelivery | None:
-        """How the operation started by ``message`` sends shared payloads on ``socket``."""
         payload = message.get("payload")
         if not isinstance(payload, Mapping) or not isinstance(payload.get("query"), str):
             return None
