@@ -114,6 +114,9 @@ def _serve(args: argparse.Namespace) -> None:
 
 def _dev(args: argparse.Namespace) -> None:
     settings = _load_settings(sandbox=True, redis_url=None, auth={"mode": AuthMode.NONE})
+    if settings.introspection is None:
+        # GraphiQL's docs and completion need introspection
+        settings = settings.model_copy(update={"introspection": True})
     sys.stderr.write(DEV_BANNER.format(host=args.host, port=args.port))
     uvicorn.run(
         create_app(settings),

@@ -180,6 +180,10 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: float = Field(default=86_400.0, gt=0)
     sandbox: bool = Field(default=False, description="serve unconfigured providers from sandboxes")
     graphiql: bool = True
+    introspection: bool | None = Field(
+        default=None,
+        description="schema introspection; unset: on in `gateway dev`, off otherwise",
+    )
     cors_origins: tuple[str, ...] = Field(
         default=(),
         description="browser origins allowed to call /graphql (CORS) and open its WebSocket",

@@ -51,6 +51,7 @@ from providers.models import (
     WebhookDelivery,
     WebhookTarget,
     global_id,
+    native_id_problem,
     split_global_id,
     stable_event_id,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "create_store",
     "deadline_within",
     "global_id",
+    "native_id_problem",
     "redact",
     "split_global_id",
     "stable_event_id",

@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -20,7 +21,7 @@ from providers._cache import KeyValueStore
 from providers._http import describe_error_body, request
 from providers._limits import CallLimiter
 from providers._transport import AiohttpTransport
-from providers.errors import ProviderUnavailable, UnsupportedOperation
+from providers.errors import InvalidRequest, ProviderUnavailable, UnsupportedOperation
 from providers.models import (
     Capability,
     EventType,
@@ -34,6 +35,7 @@ from providers.models import (
     ThemeSpec,
     ThemeUpdate,
     WebhookDelivery,
+    native_id_problem,
 )
 
 __all__ = [
@@ -44,9 +46,24 @@ __all__ = [
     "ProviderEntry",
     "ProviderSettings",
     "Sandbox",
+    "checked_id",
+    "id_segment",
 ]
 
 Clock = Callable[[], float]
+
+
+def checked_id(provider: str, value: str, field: str = "id") -> str:
+    """``value`` when it can be a native id; else ``InvalidRequest`` naming ``field``."""
+    problem = native_id_problem(value)
+    if problem is not None:
+        raise InvalidRequest(provider, f"{field} {problem}", field=field)
+    return value
+
+
+def id_segment(provider: str, value: str, field: str = "id") -> str:
+    """A native id as one URL path segment, refused when it would address another endpoint."""
+    return quote(checked_id(provider, value, field), safe="")
 
 
 class HttpTimeouts(BaseModel):

@@ -36,6 +36,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookTarget",
     "global_id",
+    "native_id_problem",
     "split_global_id",
     "stable_event_id",
 ]
@@ -92,11 +93,34 @@ def global_id(provider: str, native_id: str) -> str:
     return f"{provider}:{native_id}"
 
 
+#: characters that would change which URL an id lands on once it is a path segment
+_URL_SIGNIFICANT = frozenset("/?#%\\")
+
+
+def native_id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a provider's own id, or ``None`` when it can.
+
+    Adapters put ids into URL paths: ``.`` and ``..`` walk to another endpoint even when
+    escaped, and the other characters refused here change the URL or hide in logs.
+    """
+    if not value:
+        return "must not be empty"
+    if value in {".", ".."}:
+        return "must not be '.' or '..'"
+    if any(ch in _URL_SIGNIFICANT or ch.isspace() or not ch.isprintable() for ch in value):
+        return "must not contain '/', '?', '#', '%', '\\', whitespace or control characters"
+    return None
+
+
 def split_global_id(value: str) -> tuple[str, str]:
-    """Split ``"<provider>:<nativeId>"``; raises ``ValueError`` when malformed."""
+    """Split ``"<provider>:<nativeId>"``; raises ``ValueError`` when malformed or when the
+    native id fails ``native_id_problem``."""
     provider, sep, native = value.partition(":")
-    if not sep or not provider or not native:
-        raise ValueError(f"expected '<provider>:<id>', got {value!r}")
+    if not sep or not provider:
+        raise ValueError("expected '<provider>:<id>'")
+    problem = native_id_problem(native)
+    if problem is not None:
+        raise ValueError(f"the id after '<provider>:' {problem}")
     return provider.lower(), native
 
 

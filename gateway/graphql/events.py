@@ -168,8 +168,8 @@ def _provider_filter(
         return wanted, None
     try:
         room_provider, native_id = split_global_id(room_id)
-    except ValueError:
-        raise bad_input("roomId must look like '<provider>:<nativeId>'", field="roomId") from None
+    except ValueError as exc:
+        raise bad_input(f"roomId is not a gateway id: {exc}", field="roomId") from None
     if room_provider not in REGISTRY:
         raise bad_input(f"roomId names an unknown provider {room_provider!r}", field="roomId")
     if wanted is not None and wanted != room_provider:

@@ -16,6 +16,8 @@ def requires(scope: str) -> type[BasePermission]:
     """A permission class that demands ``scope`` from the caller."""
 
     class RequiresScope(BasePermission):
+        #: read by the schema walk in the tests that checks every resource field is guarded
+        required_scope = scope
         message = f"missing scope {scope}"
         error_extensions = {"code": ErrorCode.FORBIDDEN.value, "scope": scope}  # noqa: RUF012
 

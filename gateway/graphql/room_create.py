@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import quote
 
 from gateway.graphql.context import Info
 from gateway.graphql.enums import Provider, provider_name
@@ -13,6 +14,7 @@ from gateway.graphql.room_inputs import CreateRoomInput, room_spec
 from gateway.graphql.targets import adapter_for, present
 from gateway.idempotency import IdempotencyStore, fingerprint
 from gateway.services import Services
+from gateway.settings import AuthMode
 from providers import Capability, ProviderAdapter, RoomSpec, WebhookTarget
 from providers import Room as DomainRoom
 
@@ -78,7 +80,25 @@ async def _create_once(
         services.store, services.settings.idempotency_ttl_seconds, pending_seconds=pending
     )
     material = [adapter.name, dataclasses.asdict(dataclasses.replace(spec, webhook=None))]
-    owner = info.context.principal.subject or ""
     return await store.create(
-        f"createRoom:{owner}:{key}", fingerprint(material), lambda: adapter.create_room(spec)
+        f"createRoom:{_key_owner(info)}:{key}",
+        fingerprint(material),
+        lambda: adapter.create_room(spec),
     )
+
+
+def _key_owner(info: Info) -> str:
+    """Whose keys these are: the token's subject, escaped so that no ``:`` in it can shift
+    the boundary with the key; one shared owner when authentication is off.
+
+    A token without ``sub`` has no stable identity to scope by, so it may not use keys.
+    """
+    subject = info.context.principal.subject
+    if subject:
+        return quote(subject, safe="")
+    if info.context.services.settings.auth.mode is AuthMode.JWT:
+        raise bad_input(
+            "idempotencyKey needs a token with a 'sub' claim: keys are scoped by subject",
+            field="idempotencyKey",
+        )
+    return ""

@@ -6,11 +6,13 @@ from datetime import datetime
 
 import strawberry
 
+from gateway.auth import Scope
 from gateway.graphql.context import Info
 from gateway.graphql.enums import JoinApproval, Provider, RoomKind, provider_enum
 from gateway.graphql.fanout import Failure
 from gateway.graphql.loaders import theme_loader
 from gateway.graphql.pagination import MergedPage, Positions
+from gateway.graphql.permissions import requires
 from gateway.graphql.scalars import JSON
 from gateway.graphql.theme_types import Theme
 from providers import RecordingOptions as DomainRecordingOptions
@@ -64,7 +66,10 @@ class Room:
     )
     raw: JSON = strawberry.field(description="The provider's record as received.")
 
-    @strawberry.field(description="The room's theme (looked up once per theme per request).")
+    @strawberry.field(
+        description="The room's theme (looked up once per theme per request); needs themes:read.",
+        permission_classes=[requires(Scope.THEMES_READ)],
+    )
     async def theme(self, info: Info) -> Theme | None:
         if self.theme_id is None:
             return None

@@ -25,7 +25,8 @@ def build_graphql_router(
 
     ``payloads`` is where WebSocket subscriptions share their executed events.
     """
-    schema = schema if schema is not None else build_schema(settings.limits)
+    if schema is None:
+        schema = build_schema(settings.limits, introspection=settings.introspection is True)
     authenticator = Authenticator(settings.auth)
     graphiql = GraphiQL() if settings.graphiql else None
     http = GraphQLHTTP(

@@ -13,6 +13,7 @@ from gateway.graphql.errors import MaskUnexpectedErrors
 from gateway.graphql.events import EVENT_TYPES, EventSubscription
 from gateway.graphql.executor import GatewayExecutor
 from gateway.graphql.input_errors import CodedInputErrors
+from gateway.graphql.introspection import no_introspection
 from gateway.graphql.limits import limit_extensions
 from gateway.graphql.rooms import RoomMutation, RoomQuery
 from gateway.graphql.scalars import SCALAR_MAP
@@ -45,11 +46,13 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(
     limits: LimitSettings | None = None,
     *,
+    introspection: bool = True,
     extra_queries: tuple[type, ...] = (),
     extra_subscriptions: tuple[type, ...] = (),
 ) -> strawberry.Schema:
     """A new schema instance with the gateway's extensions.
 
+    ``introspection=False`` refuses ``__schema`` and ``__type`` with ``FORBIDDEN``.
     ``extra_*`` roots are merged after the domain roots (test-only fields, never in
     ``schema.graphql``).
     """
@@ -61,6 +64,7 @@ def build_schema(
             MaskUnexpectedErrors,
             CodedInputErrors,
             *limit_extensions(limits or LimitSettings()),
+            *([] if introspection else [no_introspection]),
         ],
         types=EXTRA_TYPES,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),

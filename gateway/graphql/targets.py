@@ -56,8 +56,8 @@ def parse_id(value: str, field: str) -> tuple[str, str]:
     """``(provider, nativeId)`` of a gateway id; ``BAD_USER_INPUT`` naming ``field``."""
     try:
         provider, native_id = split_global_id(value)
-    except ValueError:
-        raise bad_input(f"{field} must look like '<provider>:<id>'", field=field) from None
+    except ValueError as exc:
+        raise bad_input(f"{field} is not a gateway id: {exc}", field=field) from None
     if provider not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
         raise bad_input(f"{field} names an unknown provider (one of {known})", field=field)

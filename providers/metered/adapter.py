@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Unpack
-from urllib.parse import quote
 
 import httpx
 
-from providers.base import ProviderAdapter
+from providers.base import ProviderAdapter, id_segment
 from providers.errors import (
     InvalidRequest,
     NotConfigured,
@@ -18,7 +17,7 @@ from providers.errors import (
 )
 from providers.metered.auth import SecretKeyTransport, scrub
 from providers.metered.join_tokens import JoinToken, JoinTokenOptions, token_body
-from providers.metered.options import refused
+from providers.metered.options import PROVIDER, refused
 from providers.metered.payloads import error_message, parse_instant, rooms_from_list, to_room
 from providers.metered.room_input import create_body, update_body
 from providers.metered.settings import MeteredSettings
@@ -124,7 +123,7 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
 
     @staticmethod
     def _room_path(native_id: str) -> str:
-        return f"/room/{quote(native_id, safe='')}"
+        return f"/room/{id_segment(PROVIDER, native_id)}"
 
     async def create_room(self, spec: RoomSpec) -> Room:
         token = None if spec.webhook is None else self._webhook_token(spec.webhook)

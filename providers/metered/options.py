@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from providers.errors import InvalidRequest
+from providers.models import native_id_problem
 
 __all__ = [
     "BOOL_FIELDS",
@@ -101,7 +102,10 @@ def _http_url(value: Any) -> str | None:
 
 def _room_name(value: Any) -> str | None:
     ok = isinstance(value, str) and ROOM_NAME.fullmatch(value) is not None
-    return None if ok else "must be URL-friendly: letters, digits, '-', '_', '.', '~'"
+    if not ok:
+        return "must be URL-friendly: letters, digits, '-', '_', '.', '~'"
+    # the room name is the room's id in URL paths: '.' and '..' would address another endpoint
+    return native_id_problem(value)
 
 
 ROOM_FIELDS: Mapping[str, Check] = {

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
-from providers.base import ProviderAdapter
+from providers.base import ProviderAdapter, id_segment
 from providers.errors import ProviderUnavailable
 from providers.videosdk.auth import build_auth
 from providers.videosdk.payloads import PROVIDER, PageInfo, to_page
@@ -21,8 +20,8 @@ PAGE_SIZE = 100
 
 
 def segment(value: str) -> str:
-    """``value`` as one URL path segment."""
-    return quote(value, safe="")
+    """``value`` as one URL path segment; ids that would reach another endpoint are refused."""
+    return id_segment(PROVIDER, value)
 
 
 class VideoSDKBase(ProviderAdapter[VideoSDKSettings]):

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from providers._cache import KeyValueStore
-from providers.base import Clock
+from providers.base import Clock, checked_id
 from providers.errors import InvalidRequest, WebhookAuthError
 from providers.models import (
     Capability,
@@ -127,7 +127,8 @@ class VideoSDKAdapter(RecordingOperations):
 
     async def close_room(self, native_id: str) -> Room:
         """Deactivate the room for ever; it answers with legacy field names."""
-        answer = await self._object("POST", "/rooms/deactivate", json={"roomId": native_id})
+        body = {"roomId": checked_id(self.name, native_id)}
+        answer = await self._object("POST", "/rooms/deactivate", json=body)
         return to_room(answer)
 
     async def list_rooms(self, cursor: str | None, limit: int) -> RoomPage:

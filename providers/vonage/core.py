@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import httpx
 
-from providers.base import ProviderAdapter
+from providers.base import ProviderAdapter, id_segment
 from providers.errors import InvalidRequest, NotConfigured, ProviderUnavailable, ResourceNotFound
 from providers.models import RoomPage
 from providers.vonage.auth import vonage_auth
@@ -25,7 +24,7 @@ MAX_PAGE_SIZE = 1000
 
 def segment(value: str) -> str:
     """One path segment, escaped so that an id can never reach another endpoint."""
-    return quote(value, safe="")
+    return id_segment(PROVIDER, value)
 
 
 class VonageCore(ProviderAdapter[VonageSettings]):
@@ -67,9 +66,10 @@ class VonageCore(ProviderAdapter[VonageSettings]):
 
     def _known_id(self, value: str, kind: str) -> str:
         """Ids are UUIDs: anything else cannot exist, so it is not found without asking."""
+        checked = segment(value)
         if not is_uuid(value):
             raise ResourceNotFound(self.name, f"no {kind} {value!r}")
-        return segment(value)
+        return checked
 
     async def _room_page(self, path: str, cursor: str | None, limit: int) -> RoomPage:
         """One keyset page of ``path`` (``/rooms`` or ``/themes/{id}/rooms``)."""

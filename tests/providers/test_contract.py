@@ -13,6 +13,7 @@ import pytest
 from providers import (
     REGISTRY,
     Capability,
+    InvalidRequest,
     JoinApproval,
     ProviderAdapter,
     ProviderAuthError,
@@ -99,6 +100,17 @@ async def test_unknown_room_is_not_found(adapter: Adapter) -> None:
     with pytest.raises(ResourceNotFound) as caught:
         await adapter.get_room("no-such-room-0000")
     assert caught.value.provider == adapter.name
+
+
+@pytest.mark.parametrize("native_id", ["..", ".", "", "a/b", "a?b", "a#b", "a%2f", "a b", "a\x00"])
+async def test_an_id_that_would_reach_another_endpoint_is_refused_unsent(
+    adapter: Adapter, sandbox: Any, native_id: str
+) -> None:
+    for operation in (adapter.get_room, adapter.close_room):
+        with pytest.raises(InvalidRequest) as caught:
+            await operation(native_id)
+        assert caught.value.field == "id"
+    assert sandbox.requests == []
 
 
 ERRORS: list[tuple[dict[str, Any], type[Exception]]] = [

@@ -4,14 +4,16 @@ and replicas."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import Any
 
+import jwt
 import pytest
 
 from gateway.settings import Settings
 from tests.gateway.graphql.helpers import Gateway, gateway, requests_to
-from tests.support import gateway_settings
+from tests.support import JWT_SECRET, gateway_settings, jwt_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -114,3 +116,39 @@ async def test_keys_expire_after_the_retention_window() -> None:
         await asyncio.sleep(1.3)
         second = await gw.data(CREATE, room_input(key))
     assert first["createRoom"]["id"] != second["createRoom"]["id"]
+
+
+def _token(**claims: Any) -> str:
+    now = int(time.time())
+    payload = {"scope": "rooms:write", "iat": now, "exp": now + 300, **claims}
+    return jwt.encode(payload, JWT_SECRET, algorithm="HS256")
+
+
+async def test_tokens_without_a_subject_cannot_share_keys() -> None:
+    variables = room_input(str(uuid.uuid4()))
+    async with gateway(jwt_settings()) as gw:
+        first = await gw.execute(CREATE, variables, token=_token(jti="one"))
+        second = await gw.execute(CREATE, variables, token=_token(jti="two"))
+        posts = creates(gw)
+    for result in (first, second):
+        [error] = result["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "idempotencyKey"}
+    assert posts == 0
+
+
+async def test_a_token_without_a_subject_creates_without_a_key() -> None:
+    variables = room_input("unused")
+    del variables["input"]["idempotencyKey"]
+    async with gateway(jwt_settings()) as gw:
+        await gw.data(CREATE, variables, token=_token())
+        posts = creates(gw)
+    assert posts == 1
+
+
+async def test_subjects_and_keys_cannot_combine_into_anothers_scope() -> None:
+    async with gateway(jwt_settings()) as gw:
+        one = await gw.data(CREATE, room_input("c"), token=_token(sub="a:b"))
+        two = await gw.data(CREATE, room_input("b:c"), token=_token(sub="a"))
+        posts = creates(gw)
+    assert one["createRoom"]["id"] != two["createRoom"]["id"]
+    assert posts == 2

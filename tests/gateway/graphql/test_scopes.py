@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.gateway.graphql.helpers import gateway
+from tests.gateway.graphql.helpers import Gateway, gateway, requests_to
 from tests.support import jwt_settings, make_token
 
 OPERATIONS = {
@@ -58,22 +58,44 @@ async def test_the_scope_alone_is_enough() -> None:
     assert themes == {"themes": []}
 
 
-async def test_room_theme_needs_only_rooms_read() -> None:
+async def _room_with_theme(gw: Gateway) -> str:
+    theme = await gw.data(OPERATIONS["createTheme"][1], token=make_token("themes:write"))
+    theme_id: str = theme["createTheme"]["id"]
+    await gw.data(
+        "mutation($input: CreateRoomInput!) { createRoom(input: $input) { id } }",
+        {
+            "input": {
+                "provider": "VONAGE",
+                "displayName": "x",
+                "kind": "LONG_TERM",
+                "expiresAt": (datetime.now(UTC) + timedelta(days=9)).isoformat(),
+                "themeId": theme_id,
+            }
+        },
+        token=make_token("rooms:write"),
+    )
+    return theme_id
+
+
+ROOM_THEMES = "{ rooms { nodes { id theme { id } } } }"
+
+
+async def test_room_theme_needs_themes_read() -> None:
     async with gateway(jwt_settings()) as gw:
-        theme = await gw.data(OPERATIONS["createTheme"][1], token=make_token("themes:write"))
-        theme_id = theme["createTheme"]["id"]
-        await gw.data(
-            "mutation($input: CreateRoomInput!) { createRoom(input: $input) { id } }",
-            {
-                "input": {
-                    "provider": "VONAGE",
-                    "displayName": "x",
-                    "kind": "LONG_TERM",
-                    "expiresAt": (datetime.now(UTC) + timedelta(days=9)).isoformat(),
-                    "themeId": theme_id,
-                }
-            },
-            token=make_token("rooms:write"),
-        )
-        data = await gw.data("{ rooms { nodes { theme { id } } } }", token=make_token("rooms:read"))
-    assert data["rooms"]["nodes"] == [{"theme": {"id": theme_id}}]
+        await _room_with_theme(gw)
+        vonage = gw.sandbox("vonage")
+        before = len(requests_to(vonage, "GET", "/themes"))
+        result = await gw.execute(ROOM_THEMES, token=make_token("rooms:read"))
+        after = len(requests_to(vonage, "GET", "/themes"))
+    [error] = result["errors"]
+    assert error["extensions"] == {"code": "FORBIDDEN", "scope": "themes:read"}
+    assert error["path"] == ["rooms", "nodes", 0, "theme"]
+    assert result["data"]["rooms"]["nodes"][0]["theme"] is None
+    assert after == before
+
+
+async def test_room_theme_with_both_read_scopes() -> None:
+    async with gateway(jwt_settings()) as gw:
+        theme_id = await _room_with_theme(gw)
+        data = await gw.data(ROOM_THEMES, token=make_token("rooms:read themes:read"))
+    assert [node["theme"] for node in data["rooms"]["nodes"]] == [{"id": theme_id}]

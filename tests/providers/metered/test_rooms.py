@@ -306,5 +306,13 @@ async def test_archiving_twice_keeps_the_room_archived(adapter: MeteredAdapter) 
 
 async def test_room_names_are_quoted_in_paths(adapter: MeteredAdapter, fake: FakeMetered) -> None:
     with pytest.raises(ResourceNotFound):
+        await adapter.get_room("é:b+c")
+    assert fake.requests[-1].url.raw_path.startswith(b"/api/v1/room/%C3%A9%3Ab%2Bc?")
+
+
+async def test_room_names_that_leave_the_segment_are_refused_unsent(
+    adapter: MeteredAdapter, fake: FakeMetered
+) -> None:
+    with pytest.raises(InvalidRequest):
         await adapter.get_room("a/b c")
-    assert fake.requests[-1].url.raw_path.startswith(b"/api/v1/room/a%2Fb%20c?")
+    assert fake.requests == []

@@ -11,6 +11,7 @@ import pytest
 
 from providers import (
     Capability,
+    InvalidRequest,
     RecordingOptions,
     ResourceConflict,
     ResourceNotFound,
@@ -127,8 +128,16 @@ async def test_unknown_room_is_not_found(adapter: VideoSDKAdapter, fake: FakeVid
 
 async def test_room_ids_are_escaped_in_paths(adapter: VideoSDKAdapter, fake: FakeVideoSDK) -> None:
     with pytest.raises(ResourceNotFound):
+        await adapter.get_room("a:b+é")
+    assert fake.requests[-1].url.raw_path == b"/v2/rooms/a%3Ab%2B%C3%A9"
+
+
+async def test_room_ids_that_leave_the_segment_are_refused_unsent(
+    adapter: VideoSDKAdapter, fake: FakeVideoSDK
+) -> None:
+    with pytest.raises(InvalidRequest):
         await adapter.get_room("a/b")
-    assert fake.requests[-1].url.raw_path == b"/v2/rooms/a%2Fb"
+    assert fake.requests == []
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
