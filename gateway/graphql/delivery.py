@@ -76,6 +76,7 @@ class SharedPayloads:
         """The payload of ``root()`` for ``key``; ``""`` when its execution had errors."""
         text = self._entries.get(key)
         if text is not None:
+            self._entries.move_to_end(key)
             return text
         text = _serialize(await _execute(executor, root()))
         self.executions += 1

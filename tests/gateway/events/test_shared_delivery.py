@@ -109,6 +109,9 @@ async def test_kept_payloads_are_bounded_and_least_recent_go_first() -> None:
         expected = json.dumps({"data": {"n": n}}, separators=(",", ":"))
         assert await payloads.payload(n, executor, functools.partial(dict, n=n)) == expected
     assert payloads.stats()["payloadsKept"] == 3
-    assert await payloads.payload(9, executor, lambda: {"n": -1}) == '{"data":{"n":9}}'
+    assert await payloads.payload(7, executor, lambda: {"n": -1}) == '{"data":{"n":7}}'
+    # 7 was used last, so 8 is the least recently used of 7, 8, 9 and goes first
     assert await payloads.payload(0, executor, lambda: {"n": -1}) == '{"data":{"n":-1}}'
-    assert payloads.stats()["sharedExecutions"] == 11
+    assert await payloads.payload(7, executor, lambda: {"n": -1}) == '{"data":{"n":7}}'
+    assert await payloads.payload(8, executor, lambda: {"n": -1}) == '{"data":{"n":-1}}'
+    assert payloads.stats()["sharedExecutions"] == 12
