@@ -23,7 +23,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.common import Result
-from bench.loopback import cpu_seconds, free_port, rss_bytes, serve, uvicorn_args, wait_ready
+from bench.loopback import Server, cpu_seconds, free_port, serve, uvicorn_args, wait_ready
 from providers.vonage.fake_base import SANDBOX_WEBHOOK_TOKEN as TOKEN
 
 WEBHOOK = "/webhooks/vonage"
@@ -106,7 +106,7 @@ def _joined(room: str) -> dict[str, object]:
     }
 
 
-async def _ingest_cpu(server: Running, client: httpx.AsyncClient, room: str) -> float:
+async def _ingest_cpu(server: Server, client: httpx.AsyncClient, room: str) -> float:
     """Gateway CPU seconds one webhook costs with no subscriber (Redis's own CPU not counted)."""
     await _publish(client, room, 10, 10_000)
     before = cpu_seconds(server.pid)
@@ -114,35 +114,38 @@ async def _ingest_cpu(server: Running, client: httpx.AsyncClient, room: str) -> 
     return (cpu_seconds(server.pid) - before) / INGEST_EVENTS
 
 
-async def _ingest(args: list[str]) -> float:
+async def _ingest(args: ServerArgs) -> float:
     async with running(args) as server, httpx.AsyncClient(base_url=server.url) as client:
         return await _ingest_cpu(server, client, uuid.uuid4().hex)
 
 
-DEV = ["-m", "gateway", "dev", "--log-level", "warning"]
-REDIS_DEV = [*uvicorn_args("bench.redis_gateway:create", 0, factory=True), "--log-level", "warning"]
+#: how to start each server on a given port
+ServerArgs = Callable[[int], list[str]]
 
 
-@dataclass(frozen=True)
-class Running:
-    """A server process and its base URL."""
+def _dev(port: int) -> list[str]:
+    return ["-m", "gateway", "dev", "--log-level", "warning", "--port", str(port)]
 
-    pid: int
-    url: str
 
-    def rss(self) -> int:
-        return rss_bytes(self.pid)
+def _redis_dev(port: int) -> list[str]:
+    return [
+        *uvicorn_args("bench.redis_gateway:create", port, factory=True),
+        "--log-level",
+        "warning",
+    ]
+
+
+def _bare(port: int) -> list[str]:
+    return uvicorn_args("bench.bare_app:app", port)
 
 
 @asynccontextmanager
-async def running(args: list[str]) -> AsyncIterator[Running]:
-    """``python args… --port P`` (a port given in ``args`` is replaced) until the block ends."""
+async def running(args: ServerArgs) -> AsyncIterator[Server]:
+    """The server ``args`` start, on a free port, until the block ends."""
     port = free_port()
-    if "--port" in args:
-        args = args[: args.index("--port")] + args[args.index("--port") + 2 :]
-    with serve([*args, "--port", str(port)], port) as server:
+    with serve(args(port), port) as server:
         await wait_ready(port)
-        yield Running(server.pid, f"http://127.0.0.1:{port}")
+        yield server
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ class FanoutRun:
 
 
 async def _measure(
-    server: Running, sockets: list[ClientConnection], publish: Callable[[], Awaitable[object]]
+    server: Server, sockets: list[ClientConnection], publish: Callable[[], Awaitable[object]]
 ) -> tuple[Deliveries, float, int]:
     """Deliveries of what ``publish`` sends, the server CPU and RSS growth it cost."""
     sink = Deliveries(expected=len(sockets) * EVENTS)
@@ -170,7 +173,7 @@ async def _measure(
     return sink, spent, grown
 
 
-async def _fan_out(server: Running, documents: list[str]) -> FanoutRun:
+async def _fan_out(server: Server, documents: list[str]) -> FanoutRun:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         room = uuid.uuid4().hex
         ingest = await _ingest_cpu(server, client, room)
@@ -204,7 +207,7 @@ async def _fan_out(server: Running, documents: list[str]) -> FanoutRun:
 
 async def _bare_request_cpu() -> float:
     async with (
-        running(uvicorn_args("bench.bare_app:app", 0)) as server,
+        running(_bare) as server,
         httpx.AsyncClient(base_url=server.url) as client,
     ):
         for _ in range(50):
@@ -239,9 +242,9 @@ async def bench() -> list[Result]:
         ("1000 subs x 1 document", DOCUMENTS[:1]),
         ("1000 subs x 10 documents", DOCUMENTS),
     ):
-        async with running(DEV) as server:
+        async with running(_dev) as server:
             results.extend(_results(name, await _fan_out(server, documents), bare))
-    for backend, args in (("memory", DEV), ("redis", REDIS_DEV)):
+    for backend, args in (("memory", _dev), ("redis", _redis_dev)):
         ingest = await _ingest(args)
         note = f"{1 / ingest:.0f} verified webhooks per CPU-second"
         results.append(

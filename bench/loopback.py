@@ -53,6 +53,10 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def rss(self) -> int:
         return rss_bytes(self.pid)
 
