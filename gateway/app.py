@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import health, log_redaction, sandbox, webhooks
-from gateway.graphql.delivery import SharedPayloads
-from gateway.graphql.router import build_graphql_router
+from gateway.graphql.transport.delivery import SharedPayloads
+from gateway.graphql.transport.router import build_graphql_router
 from gateway.middleware import BodySizeLimit
 from gateway.services import build_services
 from gateway.settings import Settings

@@ -33,10 +33,17 @@ class Scope:
     THEMES_READ = "themes:read"
     THEMES_WRITE = "themes:write"
     EVENTS_READ = "events:read"
+    ROOMS_JOIN = "rooms:join"
+    ROOMS_HOST = "rooms:host"
+    RECORDINGS_READ = "recordings:read"
+    RECORDINGS_WRITE = "recordings:write"
+    SESSIONS_READ = "sessions:read"
+    SESSIONS_WRITE = "sessions:write"
+    WEBHOOKS_ADMIN = "webhooks:admin"
 
 
 ALL_SCOPES = frozenset(
-    {Scope.ROOMS_READ, Scope.ROOMS_WRITE, Scope.THEMES_READ, Scope.THEMES_WRITE, Scope.EVENTS_READ}
+    value for name, value in vars(Scope).items() if name.isupper() and isinstance(value, str)
 )
 
 

@@ -12,7 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from gateway.app import create_app
-from gateway.graphql.schema import build_schema
+from gateway.graphql.schema.build import build_schema
 from gateway.settings import AuthMode, Settings, describe_validation_error
 
 __all__ = ["main"]

@@ -1,1 +1,3 @@
-"""GraphQL schema, grouped by domain and merged in ``schema.py``."""
+"""GraphQL: ``schema`` holds the API by domain (rooms, themes, events, …), ``transport`` how it
+reaches clients (HTTP, WebSocket, SSE, GraphiQL, media types); the modules here are what both
+share (errors, limits, pagination, fan-out, permissions)."""

@@ -16,7 +16,7 @@ from gateway.app import create_app
 from gateway.auth import Scope
 from gateway.graphql.context import Info
 from gateway.graphql.permissions import requires
-from gateway.graphql.schema import build_schema
+from gateway.graphql.schema.build import build_schema
 from gateway.settings import Settings
 
 __all__ = ["SECRET_DETAIL", "probe_app", "probe_schema"]

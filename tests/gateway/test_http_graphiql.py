@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from gateway.graphql.ide import ASSETS
+from gateway.graphql.transport.ide import ASSETS
 from tests.support import asgi_client, gateway_settings, live_server
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -63,6 +63,6 @@ async def test_clients_that_leave_while_events_flow_are_not_errors(
         for _ in range(ROUNDS):
             await leave_while_events_flow(base, protocol)
     assert noise(caplog) == []
-    left = [r for r in caplog.records if r.name == "gateway.graphql.ws"]
+    left = [r for r in caplog.records if r.name == "gateway.graphql.transport.ws"]
     assert len(left) <= CLIENTS * ROUNDS
     assert all(r.levelno == logging.DEBUG for r in left)

@@ -15,7 +15,7 @@ from graphql.execution import Executor
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from gateway.graphql.delivery import SharedPayloads
+from gateway.graphql.transport.delivery import SharedPayloads
 from tests.gateway.events.test_subscriptions import deliver, joined
 from tests.gateway.events.wsclient import subscribe, wait_for_subscribers
 from tests.support import gateway_settings, jwt_settings, live_server, make_token

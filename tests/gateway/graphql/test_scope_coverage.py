@@ -22,8 +22,8 @@ from graphql import (
 )
 
 from gateway.graphql.context import Info
-from gateway.graphql.room_types import Room
-from gateway.graphql.schema import build_schema
+from gateway.graphql.schema.build import build_schema
+from gateway.graphql.schema.rooms.types import Room
 
 #: GraphQL type (or interface) name -> the scope a caller needs to read it
 RESOURCE_SCOPES = {

@@ -16,7 +16,7 @@ from strawberry.types import ExecutionResult
 from gateway.app import create_app
 from gateway.auth import ANONYMOUS_ALL
 from gateway.graphql.context import Context
-from gateway.graphql.schema import build_schema
+from gateway.graphql.schema.build import build_schema
 from gateway.services import Services
 from tests.gateway.events.events import make_event
 from tests.support import gateway_settings, running

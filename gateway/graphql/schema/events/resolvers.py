@@ -23,11 +23,11 @@ from gateway.events import (
     SubscriberTooSlow,
 )
 from gateway.graphql.context import Info
-from gateway.graphql.delivery import deliver
 from gateway.graphql.enums import EventType, Provider, provider_enum, provider_name
 from gateway.graphql.errors import ErrorCode, GatewayError, bad_input
 from gateway.graphql.permissions import requires
 from gateway.graphql.targets import present
+from gateway.graphql.transport.delivery import deliver
 from providers import REGISTRY, split_global_id
 
 __all__ = [

@@ -10,7 +10,7 @@ from gateway.graphql.context import Info
 from gateway.graphql.enums import Provider, provider_name
 from gateway.graphql.errors import bad_input
 from gateway.graphql.loaders import resource_cache
-from gateway.graphql.room_inputs import CreateRoomInput, room_spec
+from gateway.graphql.schema.rooms.inputs import CreateRoomInput, room_spec
 from gateway.graphql.targets import adapter_for, present
 from gateway.idempotency import IdempotencyStore, fingerprint
 from gateway.services import Services

@@ -14,7 +14,7 @@ from gateway.graphql.loaders import theme_loader
 from gateway.graphql.pagination import MergedPage, Positions
 from gateway.graphql.permissions import requires
 from gateway.graphql.scalars import JSON
-from gateway.graphql.theme_types import Theme
+from gateway.graphql.schema.themes.types import Theme
 from providers import RecordingOptions as DomainRecordingOptions
 from providers import Room as DomainRoom
 from providers import global_id

@@ -31,8 +31,8 @@ from strawberry.types.graphql import OperationType
 from gateway.auth import Authenticator, AuthError, Principal, www_authenticate
 from gateway.graphql.context import Context
 from gateway.graphql.errors import ErrorCode
-from gateway.graphql.ide import GraphiQL
-from gateway.graphql.media import (
+from gateway.graphql.transport.ide import GraphiQL
+from gateway.graphql.transport.media import (
     GraphQLParams,
     MediaType,
     RequestError,
@@ -41,7 +41,7 @@ from gateway.graphql.media import (
     params_from_query,
     wants_html,
 )
-from gateway.graphql.sse import sse_response
+from gateway.graphql.transport.sse import sse_response
 
 __all__ = ["GraphQLHTTP", "error_body"]
 

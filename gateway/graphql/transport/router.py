@@ -6,11 +6,11 @@ import strawberry
 from fastapi import APIRouter
 
 from gateway.auth import Authenticator
-from gateway.graphql.delivery import SharedPayloads
-from gateway.graphql.http import GraphQLHTTP
-from gateway.graphql.ide import ASSET_PATH, ENDPOINT_PATH, GraphiQL
-from gateway.graphql.schema import build_schema
-from gateway.graphql.ws import GraphQLWebSocket
+from gateway.graphql.schema.build import build_schema
+from gateway.graphql.transport.delivery import SharedPayloads
+from gateway.graphql.transport.http import GraphQLHTTP
+from gateway.graphql.transport.ide import ASSET_PATH, ENDPOINT_PATH, GraphiQL
+from gateway.graphql.transport.ws import GraphQLWebSocket
 from gateway.settings import Settings
 
 __all__ = ["build_graphql_router"]

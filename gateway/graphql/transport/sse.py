@@ -20,7 +20,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gateway.graphql.context import Context
-from gateway.graphql.media import GraphQLParams
+from gateway.graphql.transport.media import GraphQLParams
 
 __all__ = ["sse_response"]
 

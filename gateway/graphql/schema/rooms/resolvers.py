@@ -14,9 +14,9 @@ from gateway.graphql.fanout import Deadline
 from gateway.graphql.loaders import resource_cache
 from gateway.graphql.pagination import MAX_FIRST, Position, Positions, decode_cursor, merge_page
 from gateway.graphql.permissions import requires
-from gateway.graphql.room_create import create_room
-from gateway.graphql.room_inputs import CreateRoomInput, UpdateRoomInput, room_update
-from gateway.graphql.room_types import Room, RoomConnection
+from gateway.graphql.schema.rooms.create import create_room
+from gateway.graphql.schema.rooms.inputs import CreateRoomInput, UpdateRoomInput, room_update
+from gateway.graphql.schema.rooms.types import Room, RoomConnection
 from gateway.graphql.targets import capable_adapters, present, target
 from gateway.services import Services
 from providers import Capability, ProviderAdapter, ResourceNotFound, RoomPage

@@ -12,14 +12,14 @@ from gateway.graphql.enums import Provider, provider_name
 from gateway.graphql.fanout import Deadline
 from gateway.graphql.loaders import resource_cache
 from gateway.graphql.permissions import requires
-from gateway.graphql.targets import adapter_for, capable_adapters, present, target
-from gateway.graphql.theme_types import (
+from gateway.graphql.schema.themes.types import (
     CreateThemeInput,
     Theme,
     UpdateThemeInput,
     theme_spec,
     theme_update,
 )
+from gateway.graphql.targets import adapter_for, capable_adapters, present, target
 from providers import Capability, ResourceNotFound
 from providers import Theme as DomainTheme
 

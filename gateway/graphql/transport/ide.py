@@ -45,7 +45,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def _static_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "static"
+    return Path(__file__).resolve().parent.parent.parent / "static"
 
 
 class GraphiQL:

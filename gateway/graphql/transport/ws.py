@@ -48,13 +48,18 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 
 from gateway.auth import ANONYMOUS_ALL, NOBODY, Authenticator, AuthError
 from gateway.graphql.context import Context
-from gateway.graphql.delivery import FRAME_DELIVERY, FrameDelivery, SharedPayloads, request_key
 from gateway.graphql.errors import ErrorCode
+from gateway.graphql.transport.delivery import (
+    FRAME_DELIVERY,
+    FrameDelivery,
+    SharedPayloads,
+    request_key,
+)
 from gateway.settings import EventSettings
 
 __all__ = ["GraphQLWebSocket"]
 
-log = logging.getLogger("gateway.graphql.ws")
+log = logging.getLogger("gateway.graphql.transport.ws")
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403

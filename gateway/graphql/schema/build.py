@@ -8,16 +8,16 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gateway.graphql.catalog import CatalogQuery
 from gateway.graphql.errors import MaskUnexpectedErrors
-from gateway.graphql.events import EVENT_TYPES, EventSubscription
 from gateway.graphql.executor import GatewayExecutor
 from gateway.graphql.input_errors import CodedInputErrors
 from gateway.graphql.introspection import no_introspection
 from gateway.graphql.limits import limit_extensions
-from gateway.graphql.rooms import RoomMutation, RoomQuery
 from gateway.graphql.scalars import SCALAR_MAP
-from gateway.graphql.themes import ThemeMutation, ThemeQuery
+from gateway.graphql.schema.catalog import CatalogQuery
+from gateway.graphql.schema.events.resolvers import EVENT_TYPES, EventSubscription
+from gateway.graphql.schema.rooms.resolvers import RoomMutation, RoomQuery
+from gateway.graphql.schema.themes.resolvers import ThemeMutation, ThemeQuery
 from gateway.settings import LimitSettings
 
 __all__ = ["GatewaySchema", "build_schema"]

@@ -1,0 +1,1 @@
+"""The events domain: the normalized event types and their subscription."""

@@ -1,0 +1,1 @@
+"""The rooms domain: queries, mutations, types and create inputs."""

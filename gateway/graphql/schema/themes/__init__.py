@@ -1,0 +1,1 @@
+"""The themes domain (Vonage): queries, mutations and types."""

@@ -1,0 +1,1 @@
+"""How GraphQL reaches clients: HTTP, WebSocket, SSE, GraphiQL and media types."""
