@@ -37,7 +37,7 @@ def create_app(
         log_redaction.install()
         services = await build_services(settings)
         app.state.services = services
-        await services.bus.start()
+        await services.start()
         try:
             yield
         finally:

@@ -12,6 +12,7 @@ from typing import Any
 
 from gateway.events import EventBus, WebhookIngest, create_bus
 from gateway.settings import Settings
+from gateway.state import StateProjector, StateStore, create_state_store
 from providers import (
     REGISTRY,
     KeyValueStore,
@@ -50,11 +51,19 @@ class Services:
     settings: Settings
     store: KeyValueStore
     bus: EventBus
+    state_store: StateStore
     providers: dict[str, ProviderHandle] = field(default_factory=dict)
     ingest: WebhookIngest = field(init=False)
+    room_states: StateProjector = field(init=False)
 
     def __post_init__(self) -> None:
         self.ingest = WebhookIngest(self.bus, self.adapter)
+        self.room_states = StateProjector(self.bus, self.state_store, self.settings.state)
+
+    async def start(self) -> None:
+        """Start the background readers of the event log."""
+        await self.bus.start()
+        await self.room_states.start()
 
     def adapter(self, name: str) -> ProviderAdapter[Any]:
         """The adapter for ``name``; ``NotConfigured`` when it has no credentials here."""
@@ -67,7 +76,9 @@ class Services:
         return [handle for handle in self.providers.values() if handle.configured]
 
     async def aclose(self) -> None:
+        await self.room_states.aclose()
         await self.bus.aclose()
+        await self.state_store.aclose()
         for handle in self.providers.values():
             if handle.adapter is not None:
                 await handle.adapter.aclose()
@@ -91,7 +102,12 @@ def _build_handle(entry: ProviderEntry, settings: Settings, store: KeyValueStore
 async def build_services(settings: Settings) -> Services:
     """Create every long-lived resource for ``settings``."""
     store = create_store(settings.redis_url)
-    services = Services(settings=settings, store=store, bus=create_bus(settings))
+    services = Services(
+        settings=settings,
+        store=store,
+        bus=create_bus(settings),
+        state_store=create_state_store(settings),
+    )
     for entry in REGISTRY.values():
         services.providers[entry.name] = _build_handle(entry, settings, store)
     for handle in services.providers.values():

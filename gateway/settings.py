@@ -31,6 +31,7 @@ __all__ = [
     "EventSettings",
     "LimitSettings",
     "Settings",
+    "StateSettings",
     "describe_validation_error",
 ]
 
@@ -149,6 +150,31 @@ class EventSettings(BaseModel):
         return self
 
 
+class StateSettings(BaseModel):
+    """Live room state: where it is kept and when presence is considered lost."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    redis_pool_size: int = Field(default=10, ge=1, description="Redis connections per process")
+    ttl_seconds: float = Field(
+        default=7 * 86_400.0, gt=0, description="Redis: a room state untouched this long is dropped"
+    )
+    max_rooms_in_memory: int = Field(
+        default=10_000, gt=0, description="in-process store: least recently changed rooms dropped"
+    )
+    idle_seconds: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="a room with no event this long reads as ended (its end event was lost)",
+    )
+    progress_every_events: int = Field(
+        default=100, gt=0, description="how often the projection records how far it applied"
+    )
+    snapshot_wait_seconds: float = Field(
+        default=5.0, gt=0, description="how long a roomState read waits for the projection to start"
+    )
+
+
 def _providers_model() -> type[BaseModel]:
     fields: dict[str, Any] = {
         name: (entry.settings, Field(default_factory=entry.settings))
@@ -176,6 +202,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
     events: EventSettings = EventSettings()
+    state: StateSettings = StateSettings()
     cache_ttl_seconds: float = Field(default=30.0, ge=0)
     idempotency_ttl_seconds: float = Field(default=86_400.0, gt=0)
     sandbox: bool = Field(default=False, description="serve unconfigured providers from sandboxes")

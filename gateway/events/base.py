@@ -52,13 +52,22 @@ class EventBus(Protocol):
         ...
 
     def subscribe(
-        self, *, after: str | None = None, event_filter: EventFilter | None = None
+        self,
+        *,
+        after: str | None = None,
+        event_filter: EventFilter | None = None,
+        internal: bool = False,
     ) -> AbstractAsyncContextManager[EventStream]:
-        """Events after ``after`` (else from now on) matching ``event_filter``."""
+        """Events after ``after`` (else from now on) matching ``event_filter``;
+        ``internal``: the gateway's own reader, not counted as a client's subscription."""
         ...
 
     async def ready(self) -> bool:
         """The log answers."""
+        ...
+
+    def start_cursor(self) -> str:
+        """A cursor before the oldest event the log can hold: ``after`` it is everything."""
         ...
 
     def stats(self) -> dict[str, Any]:
@@ -117,23 +126,31 @@ class LogBus(ABC):
     async def _ensure_live(self) -> None:
         """Wait until live events flow to the hub (the Redis reader is running)."""
 
+    def start_cursor(self) -> str:
+        return self.cursor_of(self.origin)
+
     def stats(self) -> dict[str, Any]:
         stats = self.hub.stats
         return {
             "backend": self.backend,
             "subscribers": stats.subscribers,
+            "internalReaders": stats.internal_readers,
             "dispatched": stats.dispatched,
             "slowSubscribersEnded": stats.slow_subscribers_ended,
         }
 
     def subscribe(
-        self, *, after: str | None = None, event_filter: EventFilter | None = None
+        self,
+        *,
+        after: str | None = None,
+        event_filter: EventFilter | None = None,
+        internal: bool = False,
     ) -> AbstractAsyncContextManager[EventStream]:
-        return self._subscription(after, event_filter or _EVERYTHING)
+        return self._subscription(after, event_filter or _EVERYTHING, internal)
 
     @asynccontextmanager
     async def _subscription(
-        self, after: str | None, event_filter: EventFilter
+        self, after: str | None, event_filter: EventFilter, internal: bool
     ) -> AsyncIterator[EventStream]:
         start = self.parse_cursor(after) if after is not None else None
         await self._ensure_live()
@@ -141,6 +158,7 @@ class LogBus(ABC):
             event_filter,
             self.settings.subscriber_queue_size,
             self.settings.max_delivery_lag_seconds,
+            internal=internal,
         )
         self.hub.add(subscriber)
         try:

@@ -40,8 +40,12 @@ class Subscriber:
         maxsize: int,
         max_lag_seconds: float = float("inf"),
         clock: Callable[[], float] = time.monotonic,
+        *,
+        internal: bool = False,
     ) -> None:
         self.event_filter = event_filter
+        #: the gateway's own reader (room state), not a client's subscription
+        self.internal = internal
         self._maxsize = maxsize
         self._max_lag = max_lag_seconds
         self._clock = clock
@@ -85,6 +89,7 @@ class Subscriber:
 @dataclass(slots=True)
 class HubStats:
     subscribers: int = 0
+    internal_readers: int = 0
     dispatched: int = 0
     slow_subscribers_ended: int = 0
 
@@ -98,11 +103,16 @@ class Hub:
 
     def add(self, subscriber: Subscriber) -> None:
         self._subscribers.add(subscriber)
-        self.stats.subscribers = len(self._subscribers)
+        self._count()
 
     def remove(self, subscriber: Subscriber) -> None:
         self._subscribers.discard(subscriber)
-        self.stats.subscribers = len(self._subscribers)
+        self._count()
+
+    def _count(self) -> None:
+        internal = sum(1 for subscriber in self._subscribers if subscriber.internal)
+        self.stats.internal_readers = internal
+        self.stats.subscribers = len(self._subscribers) - internal
 
     def dispatch(self, item: StoredEvent) -> None:
         self.stats.dispatched += 1

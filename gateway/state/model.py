@@ -1,0 +1,99 @@
+"""The state of one room, and its compact JSON form for the shared store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from gateway.events.model import Position
+
+__all__ = ["PresentParticipant", "RoomSnapshot"]
+
+
+@dataclass(frozen=True, slots=True)
+class PresentParticipant:
+    """Someone in the room now."""
+
+    id: str
+    name: str | None = None
+    role: str | None = None
+    is_host: bool | None = None
+    joined_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSnapshot:
+    """One room's state after the events up to ``position`` (``None``: no event yet).
+
+    ``recording`` holds a ``RecordingStatus`` name, ``None`` when no recording is known in
+    the current session.
+    """
+
+    provider: str
+    room_native_id: str
+    updated_at: datetime
+    active: bool = False
+    session_id: str | None = None
+    participants: tuple[PresentParticipant, ...] = field(default_factory=tuple)
+    recording: str | None = None
+    position: Position | None = None
+    cursor: str | None = None
+
+    def evolve(self, **changes: Any) -> RoomSnapshot:
+        return replace(self, **changes)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {
+                "provider": self.provider,
+                "room": self.room_native_id,
+                "updated": self.updated_at.isoformat(),
+                "active": self.active,
+                "session": self.session_id,
+                "participants": [_participant_json(p) for p in self.participants],
+                "recording": self.recording,
+                "position": None if self.position is None else list(self.position),
+                "cursor": self.cursor,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: bytes | str) -> RoomSnapshot:
+        data = orjson.loads(text)
+        position = data["position"]
+        return cls(
+            provider=data["provider"],
+            room_native_id=data["room"],
+            updated_at=datetime.fromisoformat(data["updated"]),
+            active=data["active"],
+            session_id=data["session"],
+            participants=tuple(_participant_of(p) for p in data["participants"]),
+            recording=data["recording"],
+            position=None if position is None else tuple(position),
+            cursor=data["cursor"],
+        )
+
+
+def _participant_json(participant: PresentParticipant) -> dict[str, Any]:
+    joined = participant.joined_at
+    return {
+        "id": participant.id,
+        "name": participant.name,
+        "role": participant.role,
+        "host": participant.is_host,
+        "joined": None if joined is None else joined.isoformat(),
+    }
+
+
+def _participant_of(data: dict[str, Any]) -> PresentParticipant:
+    joined = data["joined"]
+    return PresentParticipant(
+        id=data["id"],
+        name=data["name"],
+        role=data["role"],
+        is_host=data["host"],
+        joined_at=None if joined is None else datetime.fromisoformat(joined),
+    )

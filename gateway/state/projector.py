@@ -1,0 +1,155 @@
+"""Keeps room states up to date: one reader of the event log per replica.
+
+Each replica applies every event (compare-and-set makes the second application a no-op),
+so a replica's death loses nothing and no election is needed. ``applied_cursor`` is how far
+this replica has applied the log: a room state read after it is complete up to there, which
+is what lets ``roomState`` subscriptions continue from a snapshot without a gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from gateway.events import BusUnavailable, EventBus, InvalidCursor, StoredEvent, SubscriberTooSlow
+from gateway.events.model import Position
+from gateway.settings import StateSettings
+from gateway.state.model import RoomSnapshot
+from gateway.state.reducer import apply_event, empty_state
+from gateway.state.store import StateStore
+from providers import global_id
+
+__all__ = ["StateProjector", "room_key"]
+
+log = logging.getLogger("gateway.state")
+
+_WRITE_ATTEMPTS = 8
+_NOT_READING = "room state is not available yet: the event log is not read"
+_RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+
+def room_key(provider: str, room_native_id: str) -> str:
+    return global_id(provider, room_native_id)
+
+
+class StateProjector:
+    """Applies the log to the room states, from where any replica left off."""
+
+    def __init__(self, bus: EventBus, store: StateStore, settings: StateSettings) -> None:
+        self._bus = bus
+        self._store = store
+        self._settings = settings
+        self._task: asyncio.Task[None] | None = None
+        self._caught_up = asyncio.Event()
+        self.applied_cursor: str | None = None
+        self.applied_position: Position | None = None
+        self._unsaved = 0
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="room-state-projector")
+
+    async def aclose(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._unsaved and self.applied_cursor is not None:
+            with contextlib.suppress(BusUnavailable):
+                await self._store.set_progress(self.applied_cursor)
+
+    async def snapshot(self, provider: str, room_native_id: str) -> tuple[RoomSnapshot, str]:
+        """The room's state, and the cursor it is complete up to: the room's later events
+        come after that cursor in the log."""
+        try:
+            async with asyncio.timeout(self._settings.snapshot_wait_seconds):
+                await self._caught_up.wait()
+        except TimeoutError:
+            raise BusUnavailable(_NOT_READING) from None
+        cursor, position = self.applied_cursor, self.applied_position
+        if cursor is None or position is None:
+            raise BusUnavailable(_NOT_READING)
+        state = await self.current(provider, room_native_id)
+        if state.position is not None and state.cursor is not None and state.position > position:
+            cursor = state.cursor
+        return state, cursor
+
+    async def current(self, provider: str, room_native_id: str) -> RoomSnapshot:
+        """The stored state of the room (empty when no event touched it)."""
+        stored = await self._store.get(room_key(provider, room_native_id))
+        if stored is None:
+            return empty_state(provider, room_native_id, datetime.now(UTC))
+        return RoomSnapshot.from_json(stored)
+
+    async def _run(self) -> None:
+        after = await self._resume_point()
+        failures = 0
+        while True:
+            try:
+                after = await self._follow(after)
+                failures = 0
+            except SubscriberTooSlow as exc:
+                after = exc.resume_after
+            except InvalidCursor:
+                log.warning(
+                    "room state: events after the last one applied left the event log "
+                    "(retention) before they were applied; continuing from the newest event"
+                )
+                after = None
+            except BusUnavailable:
+                delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
+                failures += 1
+                await asyncio.sleep(delay)
+                after = self.applied_cursor or after
+
+    async def _resume_point(self) -> str | None:
+        while True:
+            try:
+                return await self._store.progress() or self._bus.start_cursor()
+            except BusUnavailable:
+                await asyncio.sleep(_RETRY_SECONDS[-1])
+
+    async def _follow(self, after: str | None) -> str | None:
+        """Apply events after ``after`` until the bus ends; the cursor to resume from."""
+        async with self._bus.subscribe(after=after, internal=True) as stream:
+            self._mark(stream.last_cursor, stream.last_position)
+            async for stored in stream:
+                await self._apply(stored)
+                self._mark(stored.cursor, stored.position)
+                await self._maybe_save()
+        return self.applied_cursor
+
+    def _mark(self, cursor: str, position: Position) -> None:
+        self.applied_cursor, self.applied_position = cursor, position
+        self._caught_up.set()
+
+    async def _maybe_save(self) -> None:
+        self._unsaved += 1
+        if self._unsaved >= self._settings.progress_every_events and self.applied_cursor:
+            await self._store.set_progress(self.applied_cursor)
+            self._unsaved = 0
+
+    async def _apply(self, stored: StoredEvent) -> None:
+        event = stored.event
+        if event.room_native_id is None:
+            return
+        key = room_key(event.provider, event.room_native_id)
+        for _ in range(_WRITE_ATTEMPTS):
+            current = await self._store.get(key)
+            state = (
+                RoomSnapshot.from_json(current)
+                if current is not None
+                else empty_state(event.provider, event.room_native_id, stored.received_at)
+            )
+            changed = apply_event(state, stored)
+            if changed is state or await self._store.replace(key, current, changed.to_json()):
+                return
+        log.warning(
+            "room state of %s: event %s not applied after %d conflicting writes",
+            key,
+            event.id,
+            _WRITE_ATTEMPTS,
+        )

@@ -1,0 +1,164 @@
+"""Room states projected from a real event log, in memory and on Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from gateway.events.base import LogBus
+from gateway.settings import Settings, StateSettings
+from gateway.state import RoomSnapshot, StateProjector, create_state_store
+from gateway.state.store import StateStore
+from providers import EventType, MeetingEvent
+from tests.gateway.events.conftest import REDIS_URL, BusFactory
+from tests.gateway.events.events import NOW, collect
+
+Projection = tuple[StateProjector, StateStore]
+ProjectorFactory = Callable[..., Awaitable[Projection]]
+
+
+def event(
+    event_type: EventType, participant: str | None = None, room: str = "room-1"
+) -> MeetingEvent:
+    return MeetingEvent(
+        id=f"vonage:{uuid.uuid4().hex}",
+        provider="vonage",
+        type=event_type,
+        raw={},
+        room_native_id=room,
+        session_id="s-1",
+        participant_id=participant,
+    )
+
+
+@pytest.fixture
+async def make_projector(
+    request: pytest.FixtureRequest, make_bus: BusFactory, redis_prefix: str
+) -> AsyncIterator[ProjectorFactory]:
+    """Started projectors over buses of the ``make_bus`` backend, sharing one log."""
+    made: list[Projection] = []
+    backend = request.node.callspec.params["make_bus"]
+    memory_store: list[StateStore] = []
+
+    async def make(bus: LogBus | None = None, **state: Any) -> Projection:
+        bus = bus or await make_bus()
+        settings = Settings(
+            redis_url=REDIS_URL if backend == "redis" else None,
+            events=bus.settings,
+            state=StateSettings(**state),
+        )
+        if backend == "memory":
+            # one process: its projectors share the process's store
+            memory_store[:] = memory_store or [create_state_store(settings)]
+            store = memory_store[0]
+        else:
+            store = create_state_store(settings)
+        projector = StateProjector(bus, store, settings.state)
+        await projector.start()
+        made.append((projector, store))
+        return projector, store
+
+    yield make
+    for projector, store in made:
+        await projector.aclose()
+        await store.aclose()
+
+
+async def settled(
+    projector: StateProjector, expected_cursor: str, room: str = "room-1"
+) -> RoomSnapshot:
+    async with asyncio.timeout(5):
+        while True:
+            state = await projector.current("vonage", room)
+            if state.cursor == expected_cursor:
+                return state
+            await asyncio.sleep(0.01)
+
+
+def present(state: RoomSnapshot) -> list[str]:
+    return [participant.id for participant in state.participants]
+
+
+async def test_the_state_follows_the_log(
+    make_bus: BusFactory, make_projector: ProjectorFactory
+) -> None:
+    bus = await make_bus()
+    projector, _ = await make_projector(bus)
+    await projector.snapshot("vonage", "room-1")  # reading the log
+    result = await bus.publish(
+        [
+            event(EventType.SESSION_STARTED),
+            event(EventType.PARTICIPANT_JOINED, "ann"),
+            event(EventType.PARTICIPANT_JOINED, "bob"),
+            event(EventType.PARTICIPANT_LEFT, "ann"),
+            event(EventType.PARTICIPANT_JOINED, "zed", room="room-2"),
+        ],
+        NOW,
+    )
+    state = await settled(projector, result.appended[3].cursor)
+    assert state.active
+    assert present(state) == ["bob"]
+    other = await settled(projector, result.appended[4].cursor, room="room-2")
+    assert present(other) == ["zed"]
+
+
+async def test_two_replicas_apply_each_event_once(
+    request: pytest.FixtureRequest, make_bus: BusFactory, make_projector: ProjectorFactory
+) -> None:
+    if request.node.callspec.params["make_bus"] == "memory":
+        pytest.skip("replicas share a log through Redis only")
+    first, _ = await make_projector(await make_bus())
+    second, _ = await make_projector(await make_bus())
+    bus = await make_bus()
+    for projector in (first, second):
+        await projector.snapshot("vonage", "room-1")
+    joins = [event(EventType.PARTICIPANT_JOINED, f"p{n}") for n in range(30)]
+    leaves = [event(EventType.PARTICIPANT_LEFT, f"p{n}") for n in range(0, 30, 2)]
+    last = None
+    for item in [*joins, *leaves]:
+        last = (await bus.publish([item], NOW)).appended[0].cursor
+    assert last is not None
+    for projector in (first, second):
+        state = await settled(projector, last)
+        assert present(state) == [f"p{n}" for n in range(1, 30, 2)]
+
+
+async def test_a_restarted_replica_applies_what_it_missed(
+    request: pytest.FixtureRequest, make_bus: BusFactory, make_projector: ProjectorFactory
+) -> None:
+    if request.node.callspec.params["make_bus"] == "memory":
+        pytest.skip("an in-process log does not outlive its process")
+    bus = await make_bus()
+    projector, _ = await make_projector(bus, progress_every_events=1)
+    await projector.snapshot("vonage", "room-1")
+    first = await bus.publish([event(EventType.PARTICIPANT_JOINED, "ann")], NOW)
+    await settled(projector, first.appended[0].cursor)
+    await projector.aclose()
+    missed = await bus.publish([event(EventType.PARTICIPANT_JOINED, "bob")], NOW)
+
+    restarted, _ = await make_projector(await make_bus())
+    state = await settled(restarted, missed.appended[0].cursor)
+    assert present(state) == ["ann", "bob"]
+
+
+async def test_a_snapshot_then_the_log_after_its_cursor_has_no_gap_and_no_repeat(
+    make_bus: BusFactory, make_projector: ProjectorFactory
+) -> None:
+    bus = await make_bus()
+    projector, _ = await make_projector(bus)
+    await projector.snapshot("vonage", "room-1")
+    before = await bus.publish(
+        [event(EventType.PARTICIPANT_JOINED, "ann"), event(EventType.PARTICIPANT_JOINED, "bob")],
+        NOW,
+    )
+    await settled(projector, before.appended[-1].cursor)
+    state, cursor = await projector.snapshot("vonage", "room-1")
+    after = await bus.publish([event(EventType.PARTICIPANT_LEFT, "ann")], NOW)
+    async with bus.subscribe(after=cursor) as stream:
+        (following,) = await collect(stream, 1)
+    assert present(state) == ["ann", "bob"]
+    assert following.cursor == after.appended[0].cursor
