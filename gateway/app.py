@@ -12,7 +12,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import health, log_redaction, sandbox, webhooks
 from gateway.graphql.transport.delivery import SharedPayloads
+from gateway.graphql.transport.ide import ENDPOINT_PATH
 from gateway.graphql.transport.router import build_graphql_router
+from gateway.graphql.transport.uploads import PREFLIGHT_HEADERS
 from gateway.middleware import BodySizeLimit
 from gateway.services import build_services
 from gateway.settings import Settings
@@ -56,12 +58,13 @@ def create_app(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "accept"],
+            allow_headers=["authorization", "content-type", "accept", *PREFLIGHT_HEADERS],
             max_age=600,
         )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.limits.max_body_bytes,
         per_prefix=[("/webhooks", settings.limits.max_webhook_body_bytes)],
+        uploads=(ENDPOINT_PATH, settings.limits.max_upload_body_bytes),
     )
     return app

@@ -2,6 +2,7 @@
 
 A declared ``Content-Length`` over the limit is refused before reading; a chunked body is
 counted as it arrives and refused as soon as it crosses the limit. Either way: 413.
+A ``multipart/form-data`` request (file uploads) to the upload path has a limit of its own.
 """
 
 from __future__ import annotations
@@ -35,14 +36,24 @@ class BodySizeLimit:
     (``arrived_at``): the fan-out budget counts from there."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, per_prefix: Sequence[tuple[str, int]] = ()
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        per_prefix: Sequence[tuple[str, int]] = (),
+        uploads: tuple[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.per_prefix = tuple(per_prefix)
+        #: ``(path, limit)`` for multipart requests to that exact path
+        self.uploads = uploads
 
-    def limit_for(self, path: str) -> int:
-        """The limit for ``path``: the first matching prefix, else ``max_bytes``."""
+    def limit_for(self, path: str, *, multipart: bool = False) -> int:
+        """The limit for ``path``: the upload limit for a multipart request to the upload
+        path, else the first matching prefix, else ``max_bytes``."""
+        if multipart and self.uploads is not None and path == self.uploads[0]:
+            return self.uploads[1]
         return next((n for prefix, n in self.per_prefix if path.startswith(prefix)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,7 +67,7 @@ class BodySizeLimit:
             _arrival.reset(token)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.limit_for(scope["path"])
+        limit = self.limit_for(scope["path"], multipart=_is_multipart(scope))
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(send, limit)
@@ -86,6 +97,13 @@ class BodySizeLimit:
         except _TooLarge:
             if not started:
                 await _refuse(send, limit)
+
+
+def _is_multipart(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bool(value.lower().startswith(b"multipart/form-data"))
+    return False
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -99,6 +99,19 @@ class LimitSettings(BaseModel):
     max_tokens: int = Field(default=2_000, gt=0)
     parser_cache_size: int = Field(default=256, gt=0)
     fanout_budget_seconds: float = Field(default=8.0, gt=0)
+    max_upload_file_bytes: int = Field(
+        default=1_048_576, gt=0, description="one file of a multipart request (Vonage logos: 1 MB)"
+    )
+    max_upload_files: int = Field(default=3, gt=0, description="files in one multipart request")
+    max_upload_body_bytes: int = Field(
+        default=4_194_304, gt=0, description="a whole multipart request, files included"
+    )
+
+    @model_validator(mode="after")
+    def _upload_fits_the_body(self) -> LimitSettings:
+        if self.max_upload_body_bytes < self.max_upload_file_bytes:
+            raise ValueError("MAX_UPLOAD_BODY_BYTES must be at least MAX_UPLOAD_FILE_BYTES")
+        return self
 
 
 class EventSettings(BaseModel):

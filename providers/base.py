@@ -32,6 +32,7 @@ from providers.models import (
     RoomSpec,
     RoomUpdate,
     Theme,
+    ThemeLogos,
     ThemeSpec,
     ThemeUpdate,
     WebhookDelivery,
@@ -225,6 +226,14 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         raise self._unsupported("themes")
 
     async def set_default_theme(self, native_id: str) -> Theme:
+        raise self._unsupported("themes")
+
+    async def theme_rooms(self, native_id: str, cursor: str | None, limit: int) -> RoomPage:
+        """One page of the rooms that use a theme; ``ResourceNotFound`` for an unknown theme."""
+        raise self._unsupported("themes")
+
+    async def upload_theme_logos(self, native_id: str, logos: ThemeLogos) -> Theme:
+        """Set the given logos on a theme, all at once; the theme as it is afterwards."""
         raise self._unsupported("themes")
 
     # recordings

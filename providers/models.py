@@ -20,6 +20,7 @@ __all__ = [
     "DialInNumber",
     "EventType",
     "JoinApproval",
+    "LogoFile",
     "MeetingEvent",
     "Recording",
     "RecordingOptions",
@@ -30,6 +31,7 @@ __all__ = [
     "RoomUpdate",
     "Session",
     "Theme",
+    "ThemeLogos",
     "ThemeSpec",
     "ThemeUpdate",
     "Unset",
@@ -231,6 +233,28 @@ class ThemeUpdate:
     main_color: str | Unset | None = UNSET
     brand_text: str | Unset | None = UNSET
     short_company_url: str | Unset | None = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class LogoFile:
+    """An image to brand a theme with, and the media type its sender declared."""
+
+    content: bytes = field(repr=False)
+    media_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeLogos:
+    """The logos to set on a theme; ``None`` leaves that logo as it is."""
+
+    colored: LogoFile | None = None
+    white: LogoFile | None = None
+    favicon: LogoFile | None = None
+
+    def given(self) -> dict[str, LogoFile]:
+        """The logos present, by kind (``colored``, ``white``, ``favicon``)."""
+        kinds = {"colored": self.colored, "white": self.white, "favicon": self.favicon}
+        return {kind: logo for kind, logo in kinds.items() if logo is not None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,14 @@ import struct
 from typing import Any
 
 from providers.errors import InvalidRequest
-from providers.models import ThemeSpec, ThemeUpdate, Unset
+from providers.models import LogoFile, ThemeSpec, ThemeUpdate, Unset
 from providers.vonage.payloads import PROVIDER
 
 __all__ = [
     "LOGO_TYPES",
     "MAX_LOGO_BYTES",
     "check_logo",
+    "check_logo_file",
     "create_body",
     "png_size",
     "update_details",
@@ -27,6 +28,7 @@ MAX_SHORT_URL = 128
 _COLOR = re.compile(r"^#([a-fA-F0-9]{6}|[a-fA-F0-9]{3})$")
 _SHORT_URL = re.compile(r"^(?=.*[a-zA-Z_~-])([a-zA-Z0-9_~-]+)$")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_LOGO_MEDIA_TYPES = frozenset({"image/png", "application/octet-stream", None})
 _IHDR_END = 24
 
 
@@ -103,17 +105,25 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-def check_logo(logo_type: str, data: bytes) -> None:
+def check_logo(logo_type: str, data: bytes, field: str = "logo") -> None:
     """PNG, at most 1 MB; white/colored 1-300 px a side; favicon square, 16-32 px."""
     if logo_type not in LOGO_TYPES:
         raise _invalid(f"logoType must be one of {', '.join(LOGO_TYPES)}", "logoType")
     size = png_size(data)
     if size is None:
-        raise _invalid("the logo must be a PNG image", "logo")
+        raise _invalid(f"the {logo_type} logo must be a PNG image", field)
     if len(data) > MAX_LOGO_BYTES:
-        raise _invalid("the logo is larger than 1 MB", "logo")
+        raise _invalid(f"the {logo_type} logo is larger than 1 MB", field)
     width, height = size
     if logo_type == "favicon" and not (width == height and 16 <= width <= 32):
-        raise _invalid("a favicon must be square, from 16x16 to 32x32 pixels", "logo")
+        raise _invalid("a favicon must be square, from 16x16 to 32x32 pixels", field)
     if logo_type != "favicon" and not (1 <= width <= 300 and 1 <= height <= 300):
-        raise _invalid("a white or colored logo must be 1 to 300 pixels a side", "logo")
+        raise _invalid(f"a {logo_type} logo must be 1 to 300 pixels a side", field)
+
+
+def check_logo_file(kind: str, logo: LogoFile) -> None:
+    """``check_logo`` naming the field ``kind``, after the declared media type: PNG, or
+    none in particular (``application/octet-stream``)."""
+    if logo.media_type not in _LOGO_MEDIA_TYPES:
+        raise _invalid(f"{kind} must be a PNG image (image/png), not {logo.media_type}", kind)
+    check_logo(kind, logo.content, field=kind)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import httpx
 
-from providers.errors import ProviderUnavailable
-from providers.models import RoomPage, Theme, ThemeSpec, ThemeUpdate
+from providers.errors import InvalidRequest, ProviderUnavailable
+from providers.models import RoomPage, Theme, ThemeLogos, ThemeSpec, ThemeUpdate
 from providers.vonage import theme_input
 from providers.vonage.core import VonageCore
 from providers.vonage.payloads import logo_upload_form, theme_records, to_theme
@@ -56,18 +59,40 @@ class VonageThemes(VonageCore):
         return await self._room_page(path, cursor, limit)
 
     async def upload_theme_logo(self, native_id: str, logo_type: str, png: bytes) -> Theme:
-        """Upload a ``white``, ``colored`` or ``favicon`` PNG to a theme, in three steps:
-        a pre-signed S3 form from Vonage, the S3 upload, then ``finalizeLogos``."""
+        """Upload one ``white``, ``colored`` or ``favicon`` PNG to a theme."""
         theme_input.check_logo(logo_type, png)
+        return await self._set_logos(native_id, {logo_type: png})
+
+    async def upload_theme_logos(self, native_id: str, logos: ThemeLogos) -> Theme:
+        """Upload the given logos to a theme, checked first against the documented rules.
+
+        All or nothing: the theme changes only at the last step (``finalizeLogos``), which
+        sets every logo at once. Files uploaded before a failure stay unused in Vonage's
+        auto-expiring temporary storage."""
+        given = logos.given()
+        if not given:
+            raise InvalidRequest(self.name, "give at least one logo: colored, white or favicon")
+        for kind, logo in given.items():
+            theme_input.check_logo_file(kind, logo)
+        images = {kind: logo.content for kind, logo in given.items()}
+        return await self._set_logos(native_id, images)
+
+    async def _set_logos(self, native_id: str, images: Mapping[str, bytes]) -> Theme:
+        """A pre-signed S3 form per logo from Vonage, the S3 uploads, then ``finalizeLogos``
+        with every key. An unknown theme is refused before anything is uploaded."""
         path = f"/themes/{self._known_id(native_id, 'theme')}"
-        url, fields = await self._upload_form(logo_type)
-        files = {"file": ("logo.png", png, "image/png")}
-        await self._request("POST", url, data=fields, files=files, auth=_NO_AUTH, retry=False)
-        await self._request("PUT", f"{path}/finalizeLogos", json={"keys": [fields["key"]]})
+        await self._record("GET", path, key="theme_id")
+        forms = await self._json("GET", "/themes/logos-upload-urls")
+        keys = [await self._upload(forms, kind, png) for kind, png in images.items()]
+        await self._request("PUT", f"{path}/finalizeLogos", json={"keys": keys})
         return await self.get_theme(native_id)
 
-    async def _upload_form(self, logo_type: str) -> tuple[str, dict[str, str]]:
-        form = logo_upload_form(await self._json("GET", "/themes/logos-upload-urls"), logo_type)
+    async def _upload(self, forms: Any, logo_type: str, png: bytes) -> str:
+        """Send one logo to its S3 form; the storage key that ``finalizeLogos`` takes."""
+        form = logo_upload_form(forms, logo_type)
         if form is None:
             raise ProviderUnavailable(self.name, f"no upload form offered for a {logo_type} logo")
-        return form
+        url, fields = form
+        files = {"file": ("logo.png", png, "image/png")}
+        await self._request("POST", url, data=fields, files=files, auth=_NO_AUTH, retry=False)
+        return fields["key"]

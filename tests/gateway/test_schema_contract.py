@@ -49,7 +49,6 @@ PENDING: frozenset[str] = frozenset(
         "Query.session",
         "Query.roomState",
         "Query.dialInNumbers",
-        "Query.themeRooms",
         "Query.webhookEndpoints",
         "Mutation.joinRoom",
         "Mutation.startRecording",
@@ -57,7 +56,6 @@ PENDING: frozenset[str] = frozenset(
         "Mutation.deleteRecording",
         "Mutation.endSession",
         "Mutation.removeParticipant",
-        "Mutation.uploadThemeLogos",
         "Mutation.createWebhookEndpoint",
         "Mutation.deleteWebhookEndpoint",
         "Mutation.rotateWebhookEndpointSecret",
@@ -88,7 +86,6 @@ PENDING: frozenset[str] = frozenset(
         "WebhookEndpoint",
         "CreatedWebhookEndpoint",
         "CreateWebhookEndpointInput",
-        "Upload",
     }
 )
 

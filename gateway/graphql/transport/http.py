@@ -10,6 +10,9 @@ so the gateway runs the HTTP exchange itself:
 - malformed requests answer 400, unsupported bodies 415, unacceptable ``Accept`` 406,
   mutations over ``GET`` 405, missing or invalid credentials 401 with a ``WWW-Authenticate``
   challenge.
+
+A ``multipart/form-data`` POST is a file upload (``uploads.py``); it is read only after the
+caller is authenticated.
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ from gateway.graphql.transport.media import (
     wants_html,
 )
 from gateway.graphql.transport.sse import sse_response
+from gateway.graphql.transport.uploads import (
+    UploadLimits,
+    check_preflight,
+    is_multipart,
+    params_from_multipart,
+)
 
 __all__ = ["GraphQLHTTP", "error_body"]
 
@@ -112,11 +121,13 @@ class GraphQLHTTP:
         *,
         graphiql: GraphiQL | None,
         heartbeat_seconds: float,
+        uploads: UploadLimits | None = None,
     ) -> None:
         self._schema = schema
         self._authenticator = authenticator
         self._graphiql = graphiql
         self._heartbeat_seconds = heartbeat_seconds
+        self._uploads = uploads or UploadLimits()
 
     async def handle(self, request: Request) -> Response:
         """Answer one ``GET`` or ``POST`` request."""
@@ -161,11 +172,14 @@ class GraphQLHTTP:
         result = await self._execute(params, context, allowed)
         return result_response(result, media)
 
-    @staticmethod
-    async def _params(request: Request) -> GraphQLParams:
+    async def _params(self, request: Request) -> GraphQLParams:
         if request.method == "GET":
             return params_from_query(request.query_params)
-        return params_from_body(request.headers.get("content-type"), await request.body())
+        content_type = request.headers.get("content-type")
+        if is_multipart(content_type):
+            check_preflight(request.headers)
+            return await params_from_multipart(content_type, request.stream(), self._uploads)
+        return params_from_body(content_type, await request.body())
 
     @staticmethod
     def _context(request: Request, principal: Principal) -> Context:

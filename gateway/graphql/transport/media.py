@@ -18,6 +18,7 @@ __all__ = [
     "RequestError",
     "negotiate",
     "params_from_body",
+    "params_from_mapping",
     "params_from_query",
     "wants_html",
 ]
@@ -126,13 +127,17 @@ def params_from_query(query_params: Mapping[str, str]) -> GraphQLParams:
     for name in ("variables", "extensions"):
         raw = query_params.get(name)
         data[name] = _json_object(raw, name) if raw else None
-    return _validated(data)
+    return params_from_mapping(data)
 
 
 def _check_content_type(content_type: str | None) -> None:
     media, *params = (piece.strip() for piece in (content_type or "").split(";"))
     if media.lower() != MediaType.JSON:
-        raise RequestError(415, "POST bodies must be 'Content-Type: application/json'")
+        raise RequestError(
+            415,
+            "POST bodies must be 'Content-Type: application/json' "
+            "(or multipart/form-data for file uploads)",
+        )
     for param in params:
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
@@ -152,10 +157,11 @@ def params_from_body(content_type: str | None, body: bytes) -> GraphQLParams:
         raise RequestError(400, "batched requests are not supported")
     if not isinstance(data, dict):
         raise RequestError(400, "the request body must be a JSON object")
-    return _validated(data)
+    return params_from_mapping(data)
 
 
-def _validated(data: Mapping[str, Any]) -> GraphQLParams:
+def params_from_mapping(data: Mapping[str, Any]) -> GraphQLParams:
+    """Parameters of a decoded GraphQL request object."""
     query = data.get("query")
     if query is None:
         raise RequestError(400, "missing 'query'")

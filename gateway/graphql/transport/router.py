@@ -10,6 +10,7 @@ from gateway.graphql.schema.build import build_schema
 from gateway.graphql.transport.delivery import SharedPayloads
 from gateway.graphql.transport.http import GraphQLHTTP
 from gateway.graphql.transport.ide import ASSET_PATH, ENDPOINT_PATH, GraphiQL
+from gateway.graphql.transport.uploads import UploadLimits
 from gateway.graphql.transport.ws import GraphQLWebSocket
 from gateway.settings import Settings
 
@@ -34,6 +35,7 @@ def build_graphql_router(
         authenticator,
         graphiql=graphiql,
         heartbeat_seconds=settings.events.keepalive_seconds,
+        uploads=UploadLimits.from_settings(settings.limits),
     )
     websocket = GraphQLWebSocket(
         schema,

@@ -10,10 +10,13 @@ import pytest
 
 from providers import (
     InvalidRequest,
+    LogoFile,
+    ProviderUnavailable,
     ResourceConflict,
     ResourceNotFound,
     RoomKind,
     RoomSpec,
+    ThemeLogos,
     ThemeSpec,
     ThemeUpdate,
 )
@@ -215,3 +218,59 @@ async def test_s3_refuses_a_vonage_token_and_a_tampered_form(
 async def test_logo_for_unknown_theme(adapter: VonageAdapter) -> None:
     with pytest.raises(ResourceNotFound):
         await adapter.upload_theme_logo(UNKNOWN, "white", png(10, 10))
+
+
+async def test_every_logo_in_one_finalize(adapter: VonageAdapter, fake: FakeVonage) -> None:
+    theme = await adapter.create_theme(_spec())
+    logos = ThemeLogos(
+        colored=LogoFile(png(120, 40), "image/png"),
+        white=LogoFile(png(100, 30), "application/octet-stream"),
+        favicon=LogoFile(png(16, 16), None),
+    )
+    updated = await adapter.upload_theme_logos(theme.native_id, logos)
+    forms = [r for r in fake.requests if r.url.path.endswith("/logos-upload-urls")]
+    s3 = [r for r in fake.requests if r.url.host == S3_HOST]
+    finalizes = [r for r in fake.requests if r.url.path.endswith("/finalizeLogos")]
+    assert (len(forms), len(s3), len(finalizes)) == (1, 3, 1)
+    keys = json.loads(finalizes[0].content)["keys"]
+    assert [key.split("/")[2] for key in keys] == ["colored", "white", "favicon"]
+    assert updated.brand_image_colored_url is not None
+    assert updated.brand_image_white_url is not None
+    assert updated.branded_favicon_url is not None
+
+
+@pytest.mark.parametrize(
+    ("logos", "field"),
+    [
+        (ThemeLogos(), None),
+        (ThemeLogos(white=LogoFile(png(10, 10), "image/jpeg")), "white"),
+        (ThemeLogos(colored=LogoFile(b"<svg/>", "image/png")), "colored"),
+        (ThemeLogos(favicon=LogoFile(png(64, 64), "image/png")), "favicon"),
+    ],
+)
+async def test_logos_are_checked_before_any_call(
+    adapter: VonageAdapter, fake: FakeVonage, logos: ThemeLogos, field: str | None
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        await adapter.upload_theme_logos(UNKNOWN, logos)
+    assert caught.value.field == field
+    assert fake.requests == []
+
+
+async def test_an_unknown_theme_is_refused_before_uploading(
+    adapter: VonageAdapter, fake: FakeVonage
+) -> None:
+    with pytest.raises(ResourceNotFound):
+        await adapter.upload_theme_logos(UNKNOWN, ThemeLogos(white=LogoFile(png(10, 10))))
+    assert [r.url.path.rsplit("/", 1)[-1] for r in fake.requests] == [UNKNOWN]
+
+
+async def test_a_failed_finalize_leaves_the_theme_as_it_was(
+    adapter: VonageAdapter, fake: FakeVonage
+) -> None:
+    theme = await adapter.create_theme(_spec())
+    fake.inject(status=503, times=10, path_contains="/finalizeLogos")
+    with pytest.raises(ProviderUnavailable):
+        await adapter.upload_theme_logos(theme.native_id, ThemeLogos(white=LogoFile(png(9, 9))))
+    assert len(fake.uploaded) == 1
+    assert await adapter.get_theme(theme.native_id) == theme

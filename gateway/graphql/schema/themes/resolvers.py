@@ -12,6 +12,10 @@ from gateway.graphql.enums import Provider, provider_name
 from gateway.graphql.fanout import Deadline
 from gateway.graphql.loaders import resource_cache
 from gateway.graphql.permissions import requires
+from gateway.graphql.scalars import UploadedFile
+from gateway.graphql.schema.rooms.types import RoomConnection
+from gateway.graphql.schema.themes.logos import UPLOAD_LOGOS_DOC, theme_logos
+from gateway.graphql.schema.themes.rooms import THEME_ROOMS_DOC, theme_rooms
 from gateway.graphql.schema.themes.types import (
     CreateThemeInput,
     Theme,
@@ -27,6 +31,7 @@ __all__ = ["ThemeMutation", "ThemeQuery"]
 
 _READ = [requires(Scope.THEMES_READ)]
 _WRITE = [requires(Scope.THEMES_WRITE)]
+_READ_ROOMS = [requires(Scope.THEMES_READ), requires(Scope.ROOMS_READ)]
 
 
 async def _themes(info: Info, provider: Provider | None) -> list[DomainTheme]:
@@ -60,6 +65,18 @@ class ThemeQuery:
         except ResourceNotFound:
             return None
         return Theme.from_domain(theme)
+
+    @strawberry.field(description=THEME_ROOMS_DOC, permission_classes=_READ_ROOMS)
+    async def theme_rooms(
+        self,
+        info: Info,
+        theme_id: strawberry.ID,
+        first: int = 20,
+        after: str | None = strawberry.UNSET,
+    ) -> RoomConnection:
+        found = target(info, theme_id, "themeId", Capability.THEMES)
+        budget = info.context.services.settings.limits.fanout_budget_seconds
+        return await theme_rooms(found, first, present(after), budget)
 
 
 @strawberry.type
@@ -107,5 +124,20 @@ class ThemeMutation:
     async def set_default_theme(self, info: Info, id: strawberry.ID) -> Theme:
         found = target(info, id, "id", Capability.THEMES)
         theme = await found.adapter.set_default_theme(found.native_id)
+        await resource_cache(info.context.services).remember_theme(theme)
+        return Theme.from_domain(theme)
+
+    @strawberry.mutation(description=UPLOAD_LOGOS_DOC, permission_classes=_WRITE)
+    async def upload_theme_logos(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        colored: UploadedFile | None = strawberry.UNSET,
+        white: UploadedFile | None = strawberry.UNSET,
+        favicon: UploadedFile | None = strawberry.UNSET,
+    ) -> Theme:
+        found = target(info, id, "id", Capability.THEMES)
+        logos = theme_logos(present(colored), present(white), present(favicon))
+        theme = await found.adapter.upload_theme_logos(found.native_id, logos)
         await resource_cache(info.context.services).remember_theme(theme)
         return Theme.from_domain(theme)
