@@ -46,17 +46,17 @@ class StateProjector:
         self.applied_cursor: str | None = None
         self.applied_position: Position | None = None
         self._unsaved = 0
+        self._closing = False
 
     async def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="room-state-projector")
 
     async def aclose(self) -> None:
+        self._closing = True
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _cancelled(task)
         if self._unsaved and self.applied_cursor is not None:
             with contextlib.suppress(BusUnavailable):
                 await self._store.set_progress(self.applied_cursor)
@@ -87,7 +87,7 @@ class StateProjector:
     async def _run(self) -> None:
         after = await self._resume_point()
         failures = 0
-        while True:
+        while not self._closing:
             try:
                 after = await self._follow(after)
                 failures = 0
@@ -100,17 +100,20 @@ class StateProjector:
                 )
                 after = None
             except BusUnavailable:
+                if self._closing:
+                    return
                 delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
                 failures += 1
                 await asyncio.sleep(delay)
                 after = self.applied_cursor or after
 
     async def _resume_point(self) -> str | None:
-        while True:
+        while not self._closing:
             try:
                 return await self._store.progress() or self._bus.start_cursor()
             except BusUnavailable:
                 await asyncio.sleep(_RETRY_SECONDS[-1])
+        return None
 
     async def _follow(self, after: str | None) -> str | None:
         """Apply events after ``after`` until the bus ends; the cursor to resume from."""
@@ -153,3 +156,13 @@ class StateProjector:
             event.id,
             _WRITE_ATTEMPTS,
         )
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    """Cancel ``task`` until it ends: redis-py's pool can turn a cancellation that lands
+    while it waits for a connection into a connection error, which the loop survives."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.5)
+    with contextlib.suppress(asyncio.CancelledError):
+        task.result()
