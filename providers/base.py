@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from urllib.parse import quote
@@ -236,9 +236,35 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         """Set the given logos on a theme, all at once; the theme as it is afterwards."""
         raise self._unsupported("themes")
 
-    # recordings
+    # recordings (``Capability.RECORDINGS``; start and stop: ``RECORDINGS_CONTROL``)
     async def list_recordings(self, session_id: str) -> list[Recording]:
+        """Every recording of one session (none when the provider knows none)."""
         raise self._unsupported("recordings")
+
+    async def list_room_recordings(
+        self,
+        room_id: str,
+        session_id: str | None = None,
+        *,
+        known_sessions: Sequence[str] = (),
+    ) -> list[Recording]:
+        """Every recording of a room, or of one of its sessions.
+
+        ``known_sessions`` are the room's sessions the gateway learnt from its events, for
+        a provider that lists recordings only per session."""
+        raise self._unsupported("recordings")
+
+    async def list_all_recordings(self) -> list[Recording]:
+        """Every recording this account holds."""
+        raise self._unsupported("listing every recording (ask per room or session)")
+
+    async def start_recording(self, room_id: str) -> Recording:
+        """Start recording the room's running session; the new recording."""
+        raise self._unsupported("starting recordings")
+
+    async def stop_recording(self, room_id: str) -> Recording:
+        """Stop the room's running recording; that recording as it is now."""
+        raise self._unsupported("stopping recordings")
 
     async def get_recording(self, native_id: str) -> Recording:
         raise self._unsupported("recordings")

@@ -24,6 +24,7 @@ __all__ = [
     "MeetingEvent",
     "Recording",
     "RecordingOptions",
+    "RecordingStatus",
     "Room",
     "RoomKind",
     "RoomPage",
@@ -62,7 +63,10 @@ class Capability(enum.Enum):
     ROOMS_UPDATE = "ROOMS_UPDATE"
     ROOMS_CLOSE = "ROOMS_CLOSE"
     THEMES = "THEMES"
+    #: read, list and delete recordings
     RECORDINGS = "RECORDINGS"
+    #: start and stop the recording of a room
+    RECORDINGS_CONTROL = "RECORDINGS_CONTROL"
     EVENTS = "EVENTS"
     EVENTS_SIGNED = "EVENTS_SIGNED"
 
@@ -77,6 +81,20 @@ class EventType(enum.Enum):
     RECORDING_READY = "RECORDING_READY"
     RECORDING_FAILED = "RECORDING_FAILED"
     ROOM_EXPIRED = "ROOM_EXPIRED"
+
+
+class RecordingStatus(enum.Enum):
+    """Where a recording is in its life; each adapter documents how its provider's
+    states map here."""
+
+    STARTING = "STARTING"
+    RECORDING = "RECORDING"
+    STOPPING = "STOPPING"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+    DELETED = "DELETED"
+    UNKNOWN = "UNKNOWN"
 
 
 class RoomKind(enum.Enum):
@@ -264,11 +282,16 @@ class Recording:
     raw: JsonObject
     session_id: str | None = None
     room_native_id: str | None = None
-    status: str | None = None
+    status: RecordingStatus = RecordingStatus.UNKNOWN
     started_at: datetime | None = None
     ended_at: datetime | None = None
     url: str | None = None
     duration_seconds: float | None = None
+    size_bytes: float | None = None
+
+    @property
+    def id(self) -> str:
+        return global_id(self.provider, self.native_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,17 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from providers import REGISTRY, Capability, EventType, JoinApproval, RoomKind
+from providers import REGISTRY, Capability, EventType, JoinApproval, RecordingStatus, RoomKind
 
-__all__ = ["Capability", "EventType", "JoinApproval", "Provider", "RoomKind", "provider_name"]
+__all__ = [
+    "Capability",
+    "EventType",
+    "JoinApproval",
+    "Provider",
+    "RecordingStatus",
+    "RoomKind",
+    "provider_name",
+]
 
 strawberry.enum(Capability, description="What a provider can do through the gateway.")
 strawberry.enum(EventType, description="Normalized event types.")
@@ -18,6 +26,13 @@ strawberry.enum(
     description="Instant rooms expire soon after use; long-term rooms live until their expiry.",
 )
 strawberry.enum(JoinApproval, description="Who must approve a participant before they join.")
+strawberry.enum(
+    RecordingStatus,
+    description="Where a recording is in its life. Vonage: started and paused are RECORDING, "
+    "stopped is PROCESSING (uploading), uploaded is READY. VideoSDK: READY once it has a "
+    "file, RECORDING before (also while processing after a stop, except in the answer of "
+    "stopRecording, which says PROCESSING).",
+)
 
 if TYPE_CHECKING:
 

@@ -28,6 +28,8 @@ _OPERATIONS = {
     Capability.ROOMS_UPDATE: "updating rooms",
     Capability.ROOMS_CLOSE: "closing rooms",
     Capability.THEMES: "themes",
+    Capability.RECORDINGS: "recordings",
+    Capability.RECORDINGS_CONTROL: "starting and stopping recordings",
 }
 
 

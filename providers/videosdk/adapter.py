@@ -73,6 +73,7 @@ class VideoSDKAdapter(RecordingOperations):
             Capability.ROOMS_GET,
             Capability.ROOMS_CLOSE,
             Capability.RECORDINGS,
+            Capability.RECORDINGS_CONTROL,
             Capability.EVENTS,
             Capability.EVENTS_SIGNED,
         }

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from providers.errors import ProviderUnavailable
-from providers.models import JsonObject, Recording, RecordingOptions, Room, Session
+from providers.models import (
+    JsonObject,
+    Recording,
+    RecordingOptions,
+    RecordingStatus,
+    Room,
+    Session,
+)
 
 __all__ = [
     "PROVIDER",
@@ -120,25 +127,34 @@ def to_session(data: Mapping[str, Any]) -> Session:
     )
 
 
-def _duration(file: Mapping[str, Any]) -> float | None:
-    value = _mapping(file.get("meta")).get("duration")
+def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
 
 
 def to_recording(data: Mapping[str, Any]) -> Recording:
-    """A recording; the file's ``fileUrl`` and ``meta.duration`` (seconds) when present."""
+    """A recording; the file's ``fileUrl``, ``meta.duration`` (s) and ``size`` when present.
+
+    The API gives a recording no status: one with a file is READY, one without is still
+    RECORDING (or being processed after a stop; the API does not tell which)."""
     file = _mapping(data.get("file"))
+    url = _text(file.get("fileUrl"))
+    duration = _number(_mapping(file.get("meta")).get("duration"))
+    started = parse_time(data.get("createdAt"))
+    ended = started + timedelta(seconds=duration) if started and duration is not None else None
     return Recording(
         provider=PROVIDER,
         native_id=_required_id(data, "id"),
         raw=data,
         session_id=_text(data.get("sessionId")),
         room_native_id=_text(data.get("roomId")),
-        status=_text(data.get("status")),
-        url=_text(file.get("fileUrl")),
-        duration_seconds=_duration(file),
+        status=RecordingStatus.READY if url else RecordingStatus.RECORDING,
+        started_at=started,
+        ended_at=ended,
+        url=url,
+        duration_seconds=duration,
+        size_bytes=_number(file.get("size")),
     )
 
 

@@ -43,17 +43,12 @@ ROOT_TYPES = ("Query", "Mutation", "Subscription")
 #: the meetings extension (contract-meetings.graphql) still to build
 PENDING: frozenset[str] = frozenset(
     {
-        "Query.recordings",
-        "Query.recording",
         "Query.sessions",
         "Query.session",
         "Query.roomState",
         "Query.dialInNumbers",
         "Query.webhookEndpoints",
         "Mutation.joinRoom",
-        "Mutation.startRecording",
-        "Mutation.stopRecording",
-        "Mutation.deleteRecording",
         "Mutation.endSession",
         "Mutation.removeParticipant",
         "Mutation.createWebhookEndpoint",
@@ -70,9 +65,6 @@ PENDING: frozenset[str] = frozenset(
         "ParticipantRole",
         "JoinRoomInput",
         "JoinCredentials",
-        "RecordingStatus",
-        "Recording",
-        "RecordingConnection",
         "Participant",
         "Session",
         "SessionConnection",

@@ -179,6 +179,7 @@ def _capability_probes(adapter: Adapter) -> dict[Capability, Callable[[], Awaita
             ThemeSpec(main_color="#112233", brand_text="Contract")
         ),
         Capability.RECORDINGS: lambda: adapter.list_recordings("no-such-session"),
+        Capability.RECORDINGS_CONTROL: lambda: adapter.start_recording("no-such-room"),
         Capability.ROOMS_LIST: lambda: adapter.list_rooms(None, 5),
     }
 

@@ -30,9 +30,14 @@ RESOURCE_SCOPES = {
     "Room": "rooms:read",
     "Theme": "themes:read",
     "RoomEvent": "events:read",
+    "Recording": "recordings:read",
 }
 #: a write scope returns what it changed: the family's write scope counts as its read scope
-WRITE_READS = {"rooms:write": "rooms:read", "themes:write": "themes:read"}
+WRITE_READS = {
+    "rooms:write": "rooms:read",
+    "themes:write": "themes:read",
+    "recordings:write": "recordings:read",
+}
 
 
 @dataclass(frozen=True)
