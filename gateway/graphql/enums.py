@@ -7,9 +7,17 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from providers import REGISTRY, Capability, EventType, JoinApproval, RoomKind
+from providers import REGISTRY, Capability, EventType, JoinApproval, ParticipantRole, RoomKind
 
-__all__ = ["Capability", "EventType", "JoinApproval", "Provider", "RoomKind", "provider_name"]
+__all__ = [
+    "Capability",
+    "EventType",
+    "JoinApproval",
+    "ParticipantRole",
+    "Provider",
+    "RoomKind",
+    "provider_name",
+]
 
 strawberry.enum(Capability, description="What a provider can do through the gateway.")
 strawberry.enum(EventType, description="Normalized event types.")
@@ -18,6 +26,11 @@ strawberry.enum(
     description="Instant rooms expire soon after use; long-term rooms live until their expiry.",
 )
 strawberry.enum(JoinApproval, description="Who must approve a participant before they join.")
+strawberry.enum(
+    ParticipantRole,
+    description="How a participant joins: HOST may moderate (Vonage host URL, Metered "
+    "isAdmin token, VideoSDK allow_mod); GUEST may not.",
+)
 
 if TYPE_CHECKING:
 
