@@ -151,7 +151,7 @@ class FakeVideoSDK(FakeMedia):
         return json_response(200, legacy | {"user": self._user(), "id": room["id"]})
 
     # joining
-    def check_join(self, token: str, room_id: str) -> Admission:
+    def check_join(self, room_id: str, token: str) -> Admission:
         """Let a participant token into a room as VideoSDK's meeting servers would, or raise
         ``JoinRefused``: signed with the secret, this API key, not expired, an ``rtc`` role,
         ``allow_join`` or ``ask_join``, and the room it names (by roomId) open."""

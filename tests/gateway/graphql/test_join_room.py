@@ -68,7 +68,7 @@ def admitted(gw: Gateway, provider: str, credentials: dict[str, Any]) -> Admissi
         return vonage(gw).check_join(credentials["url"])
     if provider == "METERED":
         return metered(gw).check_join(native, credentials["token"])
-    return videosdk(gw).check_join(credentials["token"], native)
+    return videosdk(gw).check_join(native, credentials["token"])
 
 
 @pytest.mark.parametrize("provider", ["VONAGE", "METERED", "VIDEOSDK"])
@@ -200,8 +200,8 @@ async def test_a_videosdk_room_needing_approval_makes_guests_ask() -> None:
         room = await create(gw, "VIDEOSDK", joinApproval="EXPLICIT_APPROVAL")
         guest = await join(gw, room["id"])
         host = await join(gw, room["id"], role="HOST")
-        guest_admission = videosdk(gw).check_join(guest["token"], room["nativeId"])
-        host_admission = videosdk(gw).check_join(host["token"], room["nativeId"])
+        guest_admission = videosdk(gw).check_join(room["nativeId"], guest["token"])
+        host_admission = videosdk(gw).check_join(room["nativeId"], host["token"])
         read = await gw.data(
             "query($id: ID!) { room(id: $id) { joinApproval } }", {"id": room["id"]}
         )
@@ -218,9 +218,9 @@ async def test_a_videosdk_token_for_another_room_or_signed_otherwise_is_refused(
         credentials = await join(gw, first["id"])
         forged = jwt.encode(videosdk_claims(gw, credentials["token"]), "x" * 32, "HS256")
         with pytest.raises(JoinRefused, match="another room"):
-            videosdk(gw).check_join(credentials["token"], second["nativeId"])
+            videosdk(gw).check_join(second["nativeId"], credentials["token"])
         with pytest.raises(JoinRefused, match="invalid token"):
-            videosdk(gw).check_join(forged, first["nativeId"])
+            videosdk(gw).check_join(first["nativeId"], forged)
 
 
 # scopes

@@ -42,10 +42,10 @@ async def test_a_token_expires_after_its_ttl(
     room = await adapter.create_room(RoomSpec("x"))
     grant = await adapter.join_room(room.native_id, JoinRequest(ttl_seconds=60))
     assert grant.token is not None
-    assert fake.check_join(grant.token, room.native_id).participant_id == grant.participant_id
+    assert fake.check_join(room.native_id, grant.token).participant_id == grant.participant_id
     clock.advance(60)
     with pytest.raises(JoinRefused, match="expired"):
-        fake.check_join(grant.token, room.native_id)
+        fake.check_join(room.native_id, grant.token)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ async def test_the_meeting_server_refuses_what_videosdk_would(
     grant = await adapter.join_room(room.native_id, JoinRequest())
     assert grant.token is not None
     with pytest.raises(JoinRefused, match=reason):
-        fake.check_join(resigned(fake, grant.token, **changes), room.native_id)
+        fake.check_join(room.native_id, resigned(fake, grant.token, **changes))
 
 
 async def test_a_room_by_its_alias_gets_a_token_for_its_room_id(
@@ -74,11 +74,11 @@ async def test_a_room_by_its_alias_gets_a_token_for_its_room_id(
     grant = await adapter.join_room("weekly", JoinRequest())
     assert grant.native_room_id == room.native_id
     assert grant.token is not None
-    assert fake.check_join(grant.token, "weekly").room_id == room.native_id
+    assert fake.check_join("weekly", grant.token).room_id == room.native_id
 
 
 async def test_a_server_token_cannot_join(adapter: VideoSDKAdapter, fake: FakeVideoSDK) -> None:
     room = await adapter.create_room(RoomSpec("x"))
     server_token = fake.requests[-1].headers["authorization"]
     with pytest.raises(JoinRefused, match="no rtc role"):
-        fake.check_join(server_token, room.native_id)
+        fake.check_join(room.native_id, server_token)
