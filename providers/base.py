@@ -25,6 +25,8 @@ from providers.errors import InvalidRequest, ProviderUnavailable, UnsupportedOpe
 from providers.models import (
     Capability,
     EventType,
+    JoinGrant,
+    JoinRequest,
     MeetingEvent,
     Recording,
     Room,
@@ -208,6 +210,18 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
 
     async def close_room(self, native_id: str) -> Room:
         raise self._unsupported("closing rooms")
+
+    async def join_room(self, native_id: str, request: JoinRequest) -> JoinGrant:
+        """Credentials to join an existing, open room; ``ResourceNotFound`` for an unknown
+        room. Nothing is issued before the provider confirmed the room."""
+        raise self._unsupported("joining rooms")
+
+    async def _room_to_join(self, native_id: str) -> Room:
+        """The room as the provider has it now; ``InvalidRequest`` when it is closed."""
+        room = await self.get_room(native_id)
+        if not room.available:
+            raise InvalidRequest(self.name, "roomId: the room is closed", field="roomId")
+        return room
 
     # themes
     async def list_themes(self) -> list[Theme]:

@@ -20,8 +20,11 @@ __all__ = [
     "DialInNumber",
     "EventType",
     "JoinApproval",
+    "JoinGrant",
+    "JoinRequest",
     "LogoFile",
     "MeetingEvent",
+    "ParticipantRole",
     "Recording",
     "RecordingOptions",
     "RecordingStatus",
@@ -62,6 +65,7 @@ class Capability(enum.Enum):
     ROOMS_GET = "ROOMS_GET"
     ROOMS_UPDATE = "ROOMS_UPDATE"
     ROOMS_CLOSE = "ROOMS_CLOSE"
+    ROOMS_JOIN = "ROOMS_JOIN"
     THEMES = "THEMES"
     #: read, list and delete recordings
     RECORDINGS = "RECORDINGS"
@@ -106,6 +110,11 @@ class JoinApproval(enum.Enum):
     NONE = "NONE"
     AFTER_OWNER_ONLY = "AFTER_OWNER_ONLY"
     EXPLICIT_APPROVAL = "EXPLICIT_APPROVAL"
+
+
+class ParticipantRole(enum.Enum):
+    HOST = "HOST"
+    GUEST = "GUEST"
 
 
 def global_id(provider: str, native_id: str) -> str:
@@ -179,6 +188,36 @@ class RoomPage:
 
     rooms: tuple[Room, ...]
     next_cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    """Who joins a room and for how long their credentials should work."""
+
+    role: ParticipantRole = ParticipantRole.GUEST
+    participant_id: str | None = None
+    participant_name: str | None = None
+    ttl_seconds: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class JoinGrant:
+    """What a participant needs to join: a page to open, a client-SDK token, or both.
+
+    ``token`` is a credential: it is kept out of ``repr`` (and so out of logs).
+    """
+
+    provider: str
+    native_room_id: str
+    role: ParticipantRole
+    url: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
+    participant_id: str | None = None
+
+    @property
+    def room_id(self) -> str:
+        return global_id(self.provider, self.native_room_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,21 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from providers import REGISTRY, Capability, EventType, JoinApproval, RecordingStatus, RoomKind
+from providers import (
+    REGISTRY,
+    Capability,
+    EventType,
+    JoinApproval,
+    ParticipantRole,
+    RecordingStatus,
+    RoomKind,
+)
 
 __all__ = [
     "Capability",
     "EventType",
     "JoinApproval",
+    "ParticipantRole",
     "Provider",
     "RecordingStatus",
     "RoomKind",
@@ -32,6 +41,11 @@ strawberry.enum(
     "stopped is PROCESSING (uploading), uploaded is READY. VideoSDK: READY once it has a "
     "file, RECORDING before (also while processing after a stop, except in the answer of "
     "stopRecording, which says PROCESSING).",
+)
+strawberry.enum(
+    ParticipantRole,
+    description="How a participant joins: HOST may moderate (Vonage host URL, Metered "
+    "isAdmin token, VideoSDK allow_mod); GUEST may not.",
 )
 
 if TYPE_CHECKING:

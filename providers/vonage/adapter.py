@@ -15,7 +15,10 @@ from providers.models import (
     Capability,
     DialInNumber,
     EventType,
+    JoinGrant,
+    JoinRequest,
     MeetingEvent,
+    ParticipantRole,
     Recording,
     Room,
     RoomPage,
@@ -53,6 +56,7 @@ class VonageAdapter(VonageThemes):
             Capability.ROOMS_GET,
             Capability.ROOMS_UPDATE,
             Capability.ROOMS_CLOSE,
+            Capability.ROOMS_JOIN,
             Capability.THEMES,
             Capability.RECORDINGS,
             Capability.EVENTS,
@@ -105,6 +109,24 @@ class VonageAdapter(VonageThemes):
         room = await self.get_room(native_id)
         details = room_input.close_details(room, now=self._now())
         return room if details is None else await self._patch_room(native_id, details)
+
+    async def join_room(self, native_id: str, request: JoinRequest) -> JoinGrant:
+        """The room's own host or guest URL: Vonage issues no per-participant credentials,
+        so the URL works until the room expires (``ttl_seconds`` cannot shorten it) and
+        the participant's name is asked for on the page."""
+        room = await self._room_to_join(native_id)
+        host = request.role is ParticipantRole.HOST
+        url = room.host_url if host else room.guest_url
+        if url is None:
+            link = "host_url" if host else "guest_url"
+            raise ProviderUnavailable(self.name, f"the room record has no _links.{link}")
+        return JoinGrant(
+            provider=self.name,
+            native_room_id=room.native_id,
+            role=request.role,
+            url=url,
+            expires_at=room.expires_at,
+        )
 
     async def _patch_room(self, native_id: str, details: dict[str, Any]) -> Room:
         path = f"/rooms/{self._known_id(native_id, 'room')}"

@@ -16,6 +16,7 @@ from gateway.graphql.limits import limit_extensions
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.schema.catalog import CatalogQuery
 from gateway.graphql.schema.events.resolvers import EVENT_TYPES, EventSubscription
+from gateway.graphql.schema.joins.resolvers import JoinMutation
 from gateway.graphql.schema.recordings.resolvers import RecordingMutation, RecordingQuery
 from gateway.graphql.schema.rooms.resolvers import RoomMutation, RoomQuery
 from gateway.graphql.schema.themes.resolvers import ThemeMutation, ThemeQuery
@@ -24,7 +25,7 @@ from gateway.settings import LimitSettings
 __all__ = ["GatewaySchema", "build_schema"]
 
 QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery, RecordingQuery)
-MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation, RecordingMutation)
+MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation, RecordingMutation, JoinMutation)
 SUBSCRIPTION_ROOTS: tuple[type, ...] = (EventSubscription,)
 #: types reachable only through an interface
 EXTRA_TYPES: tuple[type, ...] = EVENT_TYPES

@@ -171,6 +171,7 @@ def test_declared_capabilities_and_events() -> None:
         Capability.ROOMS_GET,
         Capability.ROOMS_UPDATE,
         Capability.ROOMS_CLOSE,
+        Capability.ROOMS_JOIN,
         Capability.THEMES,
         Capability.RECORDINGS,
         Capability.EVENTS,
