@@ -48,7 +48,9 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="session")
+# module, not session: Playwright's sync API holds an event loop on this thread while it
+# runs, which the asyncio tests of the other modules cannot share
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
         pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it)")
