@@ -68,6 +68,8 @@ def test_tour_tabs_run_and_the_event_reaches_the_result_pane(page: Page, dev: st
     ide.open()
     expect(page.locator(".graphiql-tab-button")).to_have_text(["rooms", "createRoom", "roomEvents"])
     follow_tour(ide)
+    page.get_by_label("Show GraphiQL Explorer").click()
+    expect(page.locator(".graphiql-explorer-root")).to_contain_text("participantEvents")
 
 
 def test_token_given_once_serves_http_and_the_websocket(page: Page, protected: str) -> None:

@@ -23,8 +23,8 @@ class Tab:
 # fmt: off
 TOUR: tuple[Tab, ...] = (
     Tab("Every room of every provider", "query rooms { rooms { nodes { id displayName guestUrl } failures { provider message } } }"),  # noqa: E501
-    Tab("A sandbox room; its nativeId goes in the sandbox event route", 'mutation createRoom { createRoom(input: {provider: VONAGE, displayName: "Demo"}) { id nativeId displayName guestUrl } }'),  # noqa: E501
-    Tab("Run, then POST /sandbox/vonage/rooms/<nativeId>/events", "subscription roomEvents { roomEvents { __typename type roomId occurredAt cursor ... on ParticipantEvent { participantName isHost } } }"),  # noqa: E501
+    Tab("A Vonage sandbox room; note its nativeId", 'mutation createRoom { createRoom(input: {provider: VONAGE, displayName: "Demo"}) { id nativeId displayName guestUrl } }'),  # noqa: E501
+    Tab("Run it, then let the sandbox send a join", "subscription roomEvents { roomEvents { __typename type roomId occurredAt cursor ... on ParticipantEvent { participantName isHost } } }"),  # noqa: E501
 )
 # fmt: on
 
