@@ -51,6 +51,16 @@ class GraphiQLPage:
             [QUERY, document],
         )
 
+    def replace_in_editor(self, old: str, new: str) -> None:
+        """Edit the current tab's document as a user pasting ``new`` over ``old`` would."""
+        self.page.evaluate(
+            """([editor, old, new_]) => {
+                const cm = document.querySelector(editor).CodeMirror;
+                cm.setValue(cm.getValue().replace(old, new_));
+            }""",
+            [QUERY, old, new],
+        )
+
     def expect_response(self, text: str, timeout: float = WAIT_SECONDS * 1000) -> None:
         expect(self.page.locator(RESPONSE)).to_contain_text(text, timeout=timeout)
 

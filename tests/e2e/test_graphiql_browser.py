@@ -10,6 +10,7 @@ pytest.importorskip("playwright", reason="playwright is not installed (make inst
 
 from playwright.sync_api import Page, expect
 
+from gateway.auth import ALL_SCOPES
 from tests.e2e.graphiql import GraphiQLPage, deliver_join
 from tests.gateway.test_cli import running
 from tests.support import JWT_SECRET, make_token
@@ -49,11 +50,20 @@ def create_room(ide: GraphiQLPage) -> str:
     return native_id
 
 
+def join_room(ide: GraphiQLPage, native_id: str) -> None:
+    """Runs the tour's joinRoom tab with the room just created pasted in."""
+    ide.tab("joinRoom")
+    ide.replace_in_editor("PASTE-NATIVE-ID", native_id)
+    ide.run()
+    ide.expect_response('"url": "https://meetings.vonage.com/')
+
+
 def follow_tour(ide: GraphiQLPage) -> None:
     ide.tab("rooms")
     ide.run()
     ide.expect_response('"failures": []')
     native_id = create_room(ide)
+    join_room(ide, native_id)
     ide.tab("roomEvents")
     ide.run()
     assert ide.subscription()["payload"]["operationName"] == "roomEvents"
@@ -66,7 +76,9 @@ def follow_tour(ide: GraphiQLPage) -> None:
 def test_tour_tabs_run_and_the_event_reaches_the_result_pane(page: Page, dev: str) -> None:
     ide = GraphiQLPage(page, dev)
     ide.open()
-    expect(page.locator(".graphiql-tab-button")).to_have_text(["rooms", "createRoom", "roomEvents"])
+    expect(page.locator(".graphiql-tab-button")).to_have_text(
+        ["rooms", "createRoom", "joinRoom", "roomEvents"]
+    )
     follow_tour(ide)
     page.get_by_label("Show GraphiQL Explorer").click()
     expect(page.locator(".graphiql-explorer-root")).to_contain_text("participantEvents")
@@ -78,7 +90,7 @@ def test_token_given_once_serves_http_and_the_websocket(page: Page, protected: s
     ide.tab("rooms")
     ide.run()
     ide.expect_response("UNAUTHENTICATED")
-    token = make_token()
+    token = make_token(" ".join(sorted(ALL_SCOPES)))
     ide.use_token(token)
     follow_tour(ide)
     assert ide.connection_init()["payload"] == {"authorization": f"Bearer {token}"}

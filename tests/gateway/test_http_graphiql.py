@@ -64,7 +64,12 @@ async def test_sandbox_gateways_open_with_the_tour_tabs() -> None:
     tabs = json.loads(unescape(match.group(1)))
     assert [tab["document"] for tab in tabs] == [tab.document for tab in TOUR]
     names = [re.match(r"(?:query|mutation|subscription) (\w+)", t["document"]) for t in tabs]
-    assert [name.group(1) for name in names if name] == ["rooms", "createRoom", "roomEvents"]
+    assert [name.group(1) for name in names if name] == [
+        "rooms",
+        "createRoom",
+        "joinRoom",
+        "roomEvents",
+    ]
 
 
 async def test_gateways_without_sandboxes_open_without_tabs() -> None:

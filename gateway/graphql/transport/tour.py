@@ -24,6 +24,7 @@ class Tab:
 TOUR: tuple[Tab, ...] = (
     Tab("Every room of every provider", "query rooms { rooms { nodes { id displayName guestUrl } failures { provider message } } }"),  # noqa: E501
     Tab("A Vonage sandbox room; note its nativeId", 'mutation createRoom { createRoom(input: {provider: VONAGE, displayName: "Demo"}) { id nativeId displayName guestUrl } }'),  # noqa: E501
+    Tab("Join it: paste the id from createRoom", 'mutation joinRoom { joinRoom(input: {roomId: "vonage:PASTE-NATIVE-ID", role: GUEST, participantName: "Ann"}) { url token expiresAt } }'),  # noqa: E501
     Tab("Run it, then let the sandbox send a join", "subscription roomEvents { roomEvents { __typename type roomId occurredAt cursor ... on ParticipantEvent { participantName isHost } } }"),  # noqa: E501
 )
 # fmt: on
