@@ -49,16 +49,12 @@ PENDING: frozenset[str] = frozenset(
         "Query.session",
         "Query.roomState",
         "Query.dialInNumbers",
-        "Query.webhookEndpoints",
         "Mutation.joinRoom",
         "Mutation.startRecording",
         "Mutation.stopRecording",
         "Mutation.deleteRecording",
         "Mutation.endSession",
         "Mutation.removeParticipant",
-        "Mutation.createWebhookEndpoint",
-        "Mutation.deleteWebhookEndpoint",
-        "Mutation.rotateWebhookEndpointSecret",
         "EventType.ROOM_CLOSED",
         "EventType.ROOM_CREATED",
         "EventType.ROOM_UPDATED",
@@ -83,9 +79,6 @@ PENDING: frozenset[str] = frozenset(
         "RoomLifecycleEvent",
         "TranscriptionEvent",
         "StreamEvent",
-        "WebhookEndpoint",
-        "CreatedWebhookEndpoint",
-        "CreateWebhookEndpointInput",
     }
 )
 

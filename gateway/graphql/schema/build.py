@@ -18,12 +18,13 @@ from gateway.graphql.schema.catalog import CatalogQuery
 from gateway.graphql.schema.events.resolvers import EVENT_TYPES, EventSubscription
 from gateway.graphql.schema.rooms.resolvers import RoomMutation, RoomQuery
 from gateway.graphql.schema.themes.resolvers import ThemeMutation, ThemeQuery
+from gateway.graphql.schema.webhooks.resolvers import WebhookMutation, WebhookQuery
 from gateway.settings import LimitSettings
 
 __all__ = ["GatewaySchema", "build_schema"]
 
-QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery)
-MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation)
+QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery, WebhookQuery)
+MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation, WebhookMutation)
 SUBSCRIPTION_ROOTS: tuple[type, ...] = (EventSubscription,)
 #: types reachable only through an interface
 EXTRA_TYPES: tuple[type, ...] = EVENT_TYPES

@@ -30,6 +30,8 @@ RESOURCE_SCOPES = {
     "Room": "rooms:read",
     "Theme": "themes:read",
     "RoomEvent": "events:read",
+    "WebhookEndpoint": "webhooks:admin",
+    "CreatedWebhookEndpoint": "webhooks:admin",
 }
 #: a write scope returns what it changed: the family's write scope counts as its read scope
 WRITE_READS = {"rooms:write": "rooms:read", "themes:write": "themes:read"}
