@@ -26,9 +26,13 @@ def admin(tenant: str | None = "acme") -> str:
     return make_token("webhooks:admin", **claims)
 
 
-def outbound_settings(*, jwt: bool = False, **outbound: Any) -> Settings:
-    """Sandbox providers, loopback endpoints allowed, quick retries unless overridden."""
+def outbound_settings(
+    *, jwt: bool = False, shared: dict[str, Any] | None = None, **outbound: Any
+) -> Settings:
+    """Sandbox providers, loopback endpoints allowed, quick retries unless overridden;
+    ``shared``: more top-level settings (Redis)."""
     values: dict[str, Any] = {"outbound": {"allow_loopback": True, **FAST, **outbound}}
+    values.update(shared or {})
     if jwt:
         values["auth"] = {"mode": "jwt", "jwt_secret": JWT_SECRET}
     return gateway_settings(**values)
