@@ -54,13 +54,14 @@ def _environment(prefix: str) -> dict[str, str]:
 
 
 async def _lease_owner_pid(prefix: str, endpoint_id: str) -> int:
-    client = Redis.from_url(REDIS_URL, decode_responses=True)
+    client = Redis.from_url(REDIS_URL)
     try:
         owner = await client.get("{" + prefix + "}:outbound:lease:" + endpoint_id)
     finally:
         await client.aclose()
     assert owner is not None
-    return int(owner.split(":")[1])
+    text = owner.decode() if isinstance(owner, bytes) else str(owner)
+    return int(text.split(":")[1])
 
 
 async def test_killed_replica_hands_over_without_losing_events(redis_prefix: str) -> None:
