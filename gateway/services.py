@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.events import EventBus, WebhookIngest, create_bus
+from gateway.outbound import Outbound, create_endpoint_store
 from gateway.settings import Settings
 from gateway.state import StateProjector, StateStore, create_state_store
 from providers import (
@@ -55,15 +56,19 @@ class Services:
     providers: dict[str, ProviderHandle] = field(default_factory=dict)
     ingest: WebhookIngest = field(init=False)
     room_states: StateProjector = field(init=False)
+    outbound: Outbound = field(init=False)
 
     def __post_init__(self) -> None:
         self.ingest = WebhookIngest(self.bus, self.adapter)
         self.room_states = StateProjector(self.bus, self.state_store, self.settings.state)
+        outbound_store = create_endpoint_store(self.settings)
+        self.outbound = Outbound(self.bus, outbound_store, self.settings.outbound)
 
     async def start(self) -> None:
         """Start the background readers of the event log."""
         await self.bus.start()
         await self.room_states.start()
+        await self.outbound.start()
 
     def adapter(self, name: str) -> ProviderAdapter[Any]:
         """The adapter for ``name``; ``NotConfigured`` when it has no credentials here."""
@@ -76,6 +81,7 @@ class Services:
         return [handle for handle in self.providers.values() if handle.configured]
 
     async def aclose(self) -> None:
+        await self.outbound.aclose()
         await self.room_states.aclose()
         await self.bus.aclose()
         await self.state_store.aclose()

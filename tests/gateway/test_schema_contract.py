@@ -47,12 +47,8 @@ PENDING: frozenset[str] = frozenset(
         "Query.session",
         "Query.roomState",
         "Query.dialInNumbers",
-        "Query.webhookEndpoints",
         "Mutation.endSession",
         "Mutation.removeParticipant",
-        "Mutation.createWebhookEndpoint",
-        "Mutation.deleteWebhookEndpoint",
-        "Mutation.rotateWebhookEndpointSecret",
         "EventType.ROOM_CLOSED",
         "EventType.ROOM_CREATED",
         "EventType.ROOM_UPDATED",
@@ -71,9 +67,6 @@ PENDING: frozenset[str] = frozenset(
         "RoomLifecycleEvent",
         "TranscriptionEvent",
         "StreamEvent",
-        "WebhookEndpoint",
-        "CreatedWebhookEndpoint",
-        "CreateWebhookEndpointInput",
     }
 )
 

@@ -20,12 +20,19 @@ from gateway.graphql.schema.joins.resolvers import JoinMutation
 from gateway.graphql.schema.recordings.resolvers import RecordingMutation, RecordingQuery
 from gateway.graphql.schema.rooms.resolvers import RoomMutation, RoomQuery
 from gateway.graphql.schema.themes.resolvers import ThemeMutation, ThemeQuery
+from gateway.graphql.schema.webhooks.resolvers import WebhookMutation, WebhookQuery
 from gateway.settings import LimitSettings
 
 __all__ = ["GatewaySchema", "build_schema"]
 
-QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery, RecordingQuery)
-MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation, RecordingMutation, JoinMutation)
+QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery, RecordingQuery, WebhookQuery)
+MUTATION_ROOTS: tuple[type, ...] = (
+    RoomMutation,
+    ThemeMutation,
+    RecordingMutation,
+    JoinMutation,
+    WebhookMutation,
+)
 SUBSCRIPTION_ROOTS: tuple[type, ...] = (EventSubscription,)
 #: types reachable only through an interface
 EXTRA_TYPES: tuple[type, ...] = EVENT_TYPES

@@ -31,6 +31,8 @@ RESOURCE_SCOPES = {
     "Theme": "themes:read",
     "RoomEvent": "events:read",
     "Recording": "recordings:read",
+    "WebhookEndpoint": "webhooks:admin",
+    "CreatedWebhookEndpoint": "webhooks:admin",
 }
 #: a write scope returns what it changed: the family's write scope counts as its read scope
 WRITE_READS = {
