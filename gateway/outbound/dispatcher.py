@@ -23,6 +23,7 @@ from gateway.outbound.model import Endpoint
 from gateway.outbound.store import EndpointStore
 from gateway.outbound.worker import EndpointWorker
 from gateway.settings import OutboundSettings
+from gateway.tasks import cancel_until_done
 
 __all__ = ["OutboundDispatcher"]
 
@@ -42,6 +43,7 @@ class OutboundDispatcher:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def start(self) -> None:
         if self._task is None:
@@ -56,17 +58,14 @@ class OutboundDispatcher:
         return {"endpointsServed": len(self._workers), "inFlight": self._sender.in_flight}
 
     async def aclose(self) -> None:
+        self._closing = True
         tasks = [t for t in (self._task, *self._workers.values()) if t is not None]
         self._task = None
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*(cancel_until_done(task) for task in tasks))
         await self._sender.aclose()
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 await self._scan()
             except BusUnavailable:
@@ -95,10 +94,8 @@ class OutboundDispatcher:
             await asyncio.wait({delivering, renewing}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in (delivering, renewing):
-                task.cancel()
-            for task in (delivering, renewing):
-                with contextlib.suppress(asyncio.CancelledError, BusUnavailable):
-                    await task
+                with contextlib.suppress(BusUnavailable):
+                    await cancel_until_done(task)
             self._workers.pop(endpoint.id, None)
             with contextlib.suppress(BusUnavailable):
                 await self._store.release(endpoint.id, self.owner)
@@ -107,6 +104,8 @@ class OutboundDispatcher:
         seconds = self._settings.lease_seconds
         while True:
             await asyncio.sleep(seconds / 3)
+            if self._closing:
+                return
             try:
                 if not await self._store.renew(endpoint_id, self.owner, seconds):
                     log.warning("webhook %s: delivery lease lost", endpoint_id)

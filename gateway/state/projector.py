@@ -19,6 +19,7 @@ from gateway.settings import StateSettings
 from gateway.state.model import RoomSnapshot
 from gateway.state.reducer import apply_event, empty_state
 from gateway.state.store import StateStore
+from gateway.tasks import cancel_until_done
 from providers import global_id
 
 __all__ = ["StateProjector", "room_key"]
@@ -56,7 +57,7 @@ class StateProjector:
         self._closing = True
         task, self._task = self._task, None
         if task is not None:
-            await _cancelled(task)
+            await cancel_until_done(task)
         if self._unsaved and self.applied_cursor is not None:
             with contextlib.suppress(BusUnavailable):
                 await self._store.set_progress(self.applied_cursor)
@@ -156,13 +157,3 @@ class StateProjector:
             event.id,
             _WRITE_ATTEMPTS,
         )
-
-
-async def _cancelled(task: asyncio.Task[None]) -> None:
-    """Cancel ``task`` until it ends: redis-py's pool can turn a cancellation that lands
-    while it waits for a connection into a connection error, which the loop survives."""
-    while not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=0.5)
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
