@@ -75,6 +75,8 @@ class VideoSDKAdapter(RecordingOperations):
             Capability.RECORDINGS,
             Capability.EVENTS,
             Capability.EVENTS_SIGNED,
+            Capability.SESSIONS,
+            Capability.SESSIONS_CONTROL,
         }
     )
     event_types = frozenset(

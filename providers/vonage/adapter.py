@@ -55,6 +55,7 @@ class VonageAdapter(VonageThemes):
             Capability.THEMES,
             Capability.RECORDINGS,
             Capability.EVENTS,
+            Capability.DIAL_IN,
         }
     )
     event_types: ClassVar[frozenset[EventType]] = frozenset(EventType) - {
