@@ -28,6 +28,9 @@ _OPERATIONS = {
     Capability.ROOMS_UPDATE: "updating rooms",
     Capability.ROOMS_CLOSE: "closing rooms",
     Capability.THEMES: "themes",
+    Capability.SESSIONS: "a sessions API",
+    Capability.SESSIONS_CONTROL: "ending sessions or removing participants",
+    Capability.DIAL_IN: "dial-in numbers",
 }
 
 

@@ -17,13 +17,14 @@ from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.schema.catalog import CatalogQuery
 from gateway.graphql.schema.events.resolvers import EVENT_TYPES, EventSubscription
 from gateway.graphql.schema.rooms.resolvers import RoomMutation, RoomQuery
+from gateway.graphql.schema.sessions.resolvers import SessionMutation, SessionQuery
 from gateway.graphql.schema.themes.resolvers import ThemeMutation, ThemeQuery
 from gateway.settings import LimitSettings
 
 __all__ = ["GatewaySchema", "build_schema"]
 
-QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery)
-MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation)
+QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery, SessionQuery)
+MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation, SessionMutation)
 SUBSCRIPTION_ROOTS: tuple[type, ...] = (EventSubscription,)
 #: types reachable only through an interface
 EXTRA_TYPES: tuple[type, ...] = EVENT_TYPES

@@ -30,9 +30,15 @@ RESOURCE_SCOPES = {
     "Room": "rooms:read",
     "Theme": "themes:read",
     "RoomEvent": "events:read",
+    "Session": "sessions:read",
+    "DialInNumber": "rooms:read",
 }
 #: a write scope returns what it changed: the family's write scope counts as its read scope
-WRITE_READS = {"rooms:write": "rooms:read", "themes:write": "themes:read"}
+WRITE_READS = {
+    "rooms:write": "rooms:read",
+    "themes:write": "themes:read",
+    "sessions:write": "sessions:read",
+}
 
 
 @dataclass(frozen=True)
