@@ -29,6 +29,7 @@ log = logging.getLogger("gateway.state")
 _WRITE_ATTEMPTS = 8
 _NOT_READING = "room state is not available yet: the event log is not read"
 _RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+_CANCEL_AGAIN_SECONDS = 0.5
 
 
 def room_key(provider: str, room_native_id: str) -> str:
@@ -66,15 +67,21 @@ class StateProjector:
         self.applied_cursor: str | None = None
         self.applied_position: Position | None = None
         self._unsaved = 0
+        self._closing = False
 
     async def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="room-state-projector")
 
     async def aclose(self) -> None:
+        self._closing = True
         task, self._task = self._task, None
-        if task is not None:
+        # a cancellation can be lost inside the Redis client (seen on shutdown while a
+        # command was in flight): cancel again until the reader has ended
+        while task is not None and not task.done():
             task.cancel()
+            await asyncio.wait({task}, timeout=_CANCEL_AGAIN_SECONDS)
+        if task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._unsaved and self.applied_cursor is not None:
@@ -117,7 +124,7 @@ class StateProjector:
     async def _run(self) -> None:
         after = await self._resume_point()
         failures = 0
-        while True:
+        while not self._closing:
             try:
                 after = await self._follow(after)
                 failures = 0
@@ -130,17 +137,20 @@ class StateProjector:
                 )
                 after = None
             except BusUnavailable:
+                if self._closing:
+                    return
                 delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
                 failures += 1
                 await asyncio.sleep(delay)
                 after = self.applied_cursor or after
 
     async def _resume_point(self) -> str | None:
-        while True:
+        while not self._closing:
             try:
                 return await self._store.progress() or self._bus.start_cursor()
             except BusUnavailable:
                 await asyncio.sleep(_RETRY_SECONDS[-1])
+        return None
 
     async def _follow(self, after: str | None) -> str | None:
         """Apply events after ``after`` until the bus ends; the cursor to resume from."""
