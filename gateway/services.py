@@ -16,6 +16,7 @@ from gateway.settings import Settings
 from gateway.state import StateProjector, StateStore, create_state_store
 from providers import (
     REGISTRY,
+    Capability,
     KeyValueStore,
     NotConfigured,
     ProviderAdapter,
@@ -60,7 +61,9 @@ class Services:
 
     def __post_init__(self) -> None:
         self.ingest = WebhookIngest(self.bus, self.adapter)
-        self.room_states = StateProjector(self.bus, self.state_store, self.settings.state)
+        self.room_states = StateProjector(
+            self.bus, self.state_store, self.settings.state, _history_providers()
+        )
         outbound_store = create_endpoint_store(self.settings)
         self.outbound = Outbound(self.bus, outbound_store, self.settings.outbound)
 
@@ -89,6 +92,17 @@ class Services:
             if handle.adapter is not None:
                 await handle.adapter.aclose()
         await self.store.close()
+
+
+def _history_providers() -> frozenset[str]:
+    """Providers whose sessions are built from their events: they send events but have no
+    sessions API."""
+    return frozenset(
+        name
+        for name, entry in REGISTRY.items()
+        if Capability.EVENTS in entry.adapter.capabilities
+        and Capability.SESSIONS not in entry.adapter.capabilities
+    )
 
 
 def _build_handle(entry: ProviderEntry, settings: Settings, store: KeyValueStore) -> ProviderHandle:

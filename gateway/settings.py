@@ -177,7 +177,23 @@ class StateSettings(BaseModel):
         default=7 * 86_400.0, gt=0, description="Redis: a room state untouched this long is dropped"
     )
     max_rooms_in_memory: int = Field(
-        default=10_000, gt=0, description="in-process store: least recently changed rooms dropped"
+        default=10_000,
+        gt=0,
+        description="in-process store: rooms kept (and as many session histories and session "
+        "index entries); the least recently changed dropped",
+    )
+    sessions_per_room: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="sessions built from events: the newest kept per room",
+    )
+    participants_per_session: int = Field(
+        default=200,
+        ge=1,
+        le=1_000,
+        description="sessions built from events: participants listed per session (later "
+        "joiners are counted in the session's raw.droppedParticipants)",
     )
     idle_seconds: float = Field(
         default=86_400.0,

@@ -24,6 +24,7 @@ from providers._transport import AiohttpTransport
 from providers.errors import InvalidRequest, ProviderUnavailable, UnsupportedOperation
 from providers.models import (
     Capability,
+    DialInNumber,
     EventType,
     JoinGrant,
     JoinRequest,
@@ -33,6 +34,7 @@ from providers.models import (
     RoomPage,
     RoomSpec,
     RoomUpdate,
+    Session,
     Theme,
     ThemeLogos,
     ThemeSpec,
@@ -285,6 +287,29 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
 
     async def delete_recording(self, native_id: str) -> None:
         raise self._unsupported("recordings")
+
+    # sessions (``SESSIONS``: list and read; ``SESSIONS_CONTROL``: end and remove) and dial-in
+    async def list_sessions(self, room_id: str | None = None) -> list[Session]:
+        """Every session of the room ``room_id`` (native id), newest first."""
+        raise self._unsupported("listing sessions")
+
+    async def get_session(self, session_id: str) -> Session:
+        """One session by native id; ``ResourceNotFound`` when unknown."""
+        raise self._unsupported("reading sessions")
+
+    async def end_session(self, room_id: str, session_id: str | None = None) -> Session:
+        """End the running session of the room; the session as it ended."""
+        raise self._unsupported("ending sessions")
+
+    async def remove_participant(
+        self, room_id: str, participant_id: str, session_id: str | None = None
+    ) -> Session:
+        """Remove a participant from the room's running session; the session afterwards."""
+        raise self._unsupported("removing participants")
+
+    async def dial_in_numbers(self) -> list[DialInNumber]:
+        """The phone numbers participants can dial into meetings from."""
+        raise self._unsupported("dial-in numbers")
 
     # webhooks
     async def parse_webhook(self, delivery: WebhookDelivery) -> list[MeetingEvent]:

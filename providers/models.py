@@ -24,6 +24,7 @@ __all__ = [
     "JoinRequest",
     "LogoFile",
     "MeetingEvent",
+    "Participant",
     "ParticipantRole",
     "Recording",
     "RecordingOptions",
@@ -73,6 +74,12 @@ class Capability(enum.Enum):
     RECORDINGS_CONTROL = "RECORDINGS_CONTROL"
     EVENTS = "EVENTS"
     EVENTS_SIGNED = "EVENTS_SIGNED"
+    #: the provider lists and reads sessions through its own API (else they come from events)
+    SESSIONS = "SESSIONS"
+    #: the provider can end a session and remove a participant
+    SESSIONS_CONTROL = "SESSIONS_CONTROL"
+    #: the provider publishes phone numbers to dial into its meetings
+    DIAL_IN = "DIAL_IN"
 
 
 class EventType(enum.Enum):
@@ -334,7 +341,22 @@ class Recording:
 
 
 @dataclass(frozen=True, slots=True)
+class Participant:
+    """Someone who took part in a session; ``present`` while still in it."""
+
+    id: str
+    name: str | None = None
+    role: str | None = None
+    is_host: bool | None = None
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    present: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Session:
+    """One meeting held in a room; ``active`` while it runs."""
+
     provider: str
     native_id: str
     raw: JsonObject
@@ -342,6 +364,12 @@ class Session:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     status: str | None = None
+    active: bool = False
+    participants: tuple[Participant, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return global_id(self.provider, self.native_id)
 
 
 @dataclass(frozen=True, slots=True)

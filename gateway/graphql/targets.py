@@ -31,6 +31,9 @@ _OPERATIONS = {
     Capability.THEMES: "themes",
     Capability.RECORDINGS: "recordings",
     Capability.RECORDINGS_CONTROL: "starting and stopping recordings",
+    Capability.SESSIONS: "a sessions API",
+    Capability.SESSIONS_CONTROL: "ending sessions or removing participants",
+    Capability.DIAL_IN: "dial-in numbers",
 }
 
 

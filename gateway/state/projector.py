@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from gateway.events import BusUnavailable, EventBus, InvalidCursor, StoredEvent, SubscriberTooSlow
 from gateway.events.model import Position
 from gateway.settings import StateSettings
+from gateway.state.history import HistoryLimits, SessionHistory, apply_history, session_of_event
 from gateway.state.model import RoomSnapshot
 from gateway.state.reducer import apply_event, empty_state
 from gateway.state.store import StateStore
 from gateway.tasks import cancel_until_done
 from providers import global_id
 
-__all__ = ["StateProjector", "room_key"]
+__all__ = ["StateProjector", "history_key", "room_key", "session_index_key"]
 
 log = logging.getLogger("gateway.state")
 
@@ -35,13 +36,32 @@ def room_key(provider: str, room_native_id: str) -> str:
     return global_id(provider, room_native_id)
 
 
+def history_key(provider: str, room_native_id: str) -> str:
+    """Where a room's sessions built from events are kept."""
+    return "sessions|" + global_id(provider, room_native_id)
+
+
+def session_index_key(provider: str, session_native_id: str) -> str:
+    """Where the room of a session built from events is found."""
+    return "session|" + global_id(provider, session_native_id)
+
+
 class StateProjector:
     """Applies the log to the room states, from where any replica left off."""
 
-    def __init__(self, bus: EventBus, store: StateStore, settings: StateSettings) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        store: StateStore,
+        settings: StateSettings,
+        history_providers: frozenset[str] = frozenset(),
+    ) -> None:
+        """``history_providers``: the providers whose sessions are built from events."""
         self._bus = bus
         self._store = store
         self._settings = settings
+        self._history_providers = history_providers
+        self._limits = HistoryLimits(settings.sessions_per_room, settings.participants_per_session)
         self._task: asyncio.Task[None] | None = None
         self._caught_up = asyncio.Event()
         self.applied_cursor: str | None = None
@@ -84,6 +104,16 @@ class StateProjector:
         if stored is None:
             return empty_state(provider, room_native_id, datetime.now(UTC))
         return RoomSnapshot.from_json(stored)
+
+    async def history(self, provider: str, room_native_id: str) -> SessionHistory:
+        """The room's sessions built from events (none when no event touched it)."""
+        stored = await self._store.get(history_key(provider, room_native_id))
+        return SessionHistory() if stored is None else SessionHistory.from_json(stored)
+
+    async def session_room(self, provider: str, session_native_id: str) -> str | None:
+        """The native id of the room a session built from events was held in."""
+        stored = await self._store.get(session_index_key(provider, session_native_id))
+        return None if stored is None else stored.decode()
 
     async def _run(self) -> None:
         after = await self._resume_point()
@@ -140,13 +170,19 @@ class StateProjector:
         event = stored.event
         if event.room_native_id is None:
             return
-        key = room_key(event.provider, event.room_native_id)
+        await self._apply_state(stored, event.room_native_id)
+        if event.provider in self._history_providers:
+            await self._apply_history(stored, event.room_native_id)
+
+    async def _apply_state(self, stored: StoredEvent, room_native_id: str) -> None:
+        event = stored.event
+        key = room_key(event.provider, room_native_id)
         for _ in range(_WRITE_ATTEMPTS):
             current = await self._store.get(key)
             state = (
                 RoomSnapshot.from_json(current)
                 if current is not None
-                else empty_state(event.provider, event.room_native_id, stored.received_at)
+                else empty_state(event.provider, room_native_id, stored.received_at)
             )
             changed = apply_event(state, stored)
             if changed is state or await self._store.replace(key, current, changed.to_json()):
@@ -157,3 +193,28 @@ class StateProjector:
             event.id,
             _WRITE_ATTEMPTS,
         )
+
+    async def _apply_history(self, stored: StoredEvent, room_native_id: str) -> None:
+        """Compare-and-set like the state; the session's index entry is written first, so
+        a session listed in a history can always be found by id."""
+        event = stored.event
+        key = history_key(event.provider, room_native_id)
+        for _ in range(_WRITE_ATTEMPTS):
+            current = await self._store.get(key)
+            history = SessionHistory() if current is None else SessionHistory.from_json(current)
+            changed = apply_history(history, stored, self._limits)
+            if changed is history:
+                return
+            session = session_of_event(history, event)
+            if session is not None and history.find(session) is None:
+                await self._index(event.provider, session, room_native_id)
+            if await self._store.replace(key, current, changed.to_json()):
+                return
+        log.warning("session history of %s: event %s not applied", key, event.id)
+
+    async def _index(self, provider: str, session: str, room_native_id: str) -> None:
+        key = session_index_key(provider, session)
+        value = room_native_id.encode()
+        current = await self._store.get(key)
+        if current != value:
+            await self._store.replace(key, current, value)

@@ -82,6 +82,8 @@ class VideoSDKAdapter(RecordingOperations):
             Capability.RECORDINGS_CONTROL,
             Capability.EVENTS,
             Capability.EVENTS_SIGNED,
+            Capability.SESSIONS,
+            Capability.SESSIONS_CONTROL,
         }
     )
     event_types = frozenset(

@@ -15,6 +15,7 @@ from typing import Any
 from providers.errors import ProviderUnavailable
 from providers.models import (
     JsonObject,
+    Participant,
     Recording,
     RecordingOptions,
     RecordingStatus,
@@ -27,6 +28,7 @@ __all__ = [
     "PageInfo",
     "ParticipantVisit",
     "SessionParticipant",
+    "neutral_participant",
     "parse_time",
     "records",
     "to_page",
@@ -115,7 +117,10 @@ def to_room(data: Mapping[str, Any]) -> Room:
 
 
 def to_session(data: Mapping[str, Any]) -> Session:
-    """A session from the sessions API (list, get, end, remove participant)."""
+    """A session from the sessions API (list, get, end, remove participant), with the
+    participants it carries; ``status`` "ongoing" (or no ``end``) means active."""
+    status = _text(data.get("status"))
+    active = status == "ongoing" if status is not None else data.get("end") is None
     return Session(
         provider=PROVIDER,
         native_id=_required_id(data, "id", "sessionId"),
@@ -123,7 +128,24 @@ def to_session(data: Mapping[str, Any]) -> Session:
         room_native_id=_text(data.get("roomId")),
         started_at=parse_time(data.get("start")),
         ended_at=parse_time(data.get("end")),
-        status=_text(data.get("status")),
+        status=status,
+        active=active,
+        participants=tuple(
+            neutral_participant(item, active) for item in to_participants(data.get("participants"))
+        ),
+    )
+
+
+def neutral_participant(participant: SessionParticipant, session_active: bool) -> Participant:
+    """First join and last leave of the ``timelog``; present while a visit is open."""
+    visits = participant.visits
+    open_visit = bool(visits) and visits[-1].ended_at is None
+    return Participant(
+        id=participant.participant_id,
+        name=participant.name,
+        joined_at=visits[0].started_at if visits else None,
+        left_at=None if open_visit or not visits else visits[-1].ended_at,
+        present=session_active and open_visit,
     )
 
 

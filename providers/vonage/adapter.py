@@ -60,6 +60,7 @@ class VonageAdapter(VonageThemes):
             Capability.THEMES,
             Capability.RECORDINGS,
             Capability.EVENTS,
+            Capability.DIAL_IN,
         }
     )
     event_types: ClassVar[frozenset[EventType]] = frozenset(EventType) - {

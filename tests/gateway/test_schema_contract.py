@@ -43,12 +43,6 @@ ROOT_TYPES = ("Query", "Mutation", "Subscription")
 #: the meetings extension (contract-meetings.graphql) still to build
 PENDING: frozenset[str] = frozenset(
     {
-        "Query.sessions",
-        "Query.session",
-        "Query.roomState",
-        "Query.dialInNumbers",
-        "Mutation.endSession",
-        "Mutation.removeParticipant",
         "EventType.ROOM_CLOSED",
         "EventType.ROOM_CREATED",
         "EventType.ROOM_UPDATED",
@@ -56,13 +50,6 @@ PENDING: frozenset[str] = frozenset(
         "EventType.STREAM_STARTED",
         "EventType.STREAM_STOPPED",
         "EventType.TRANSCRIPTION_READY",
-        "Subscription.roomState",
-        "Participant",
-        "Session",
-        "SessionConnection",
-        "RoomState",
-        "RoomStateUpdate",
-        "DialInNumber",
         "StreamKind",
         "RoomLifecycleEvent",
         "TranscriptionEvent",

@@ -209,6 +209,9 @@ def _capability_probes(adapter: Adapter) -> dict[Capability, Callable[[], Awaita
         Capability.RECORDINGS: lambda: adapter.list_recordings("no-such-session"),
         Capability.RECORDINGS_CONTROL: lambda: adapter.start_recording("no-such-room"),
         Capability.ROOMS_LIST: lambda: adapter.list_rooms(None, 5),
+        Capability.SESSIONS: lambda: adapter.get_session("no-such-session"),
+        Capability.SESSIONS_CONTROL: lambda: adapter.remove_participant("no-such-room", "p"),
+        Capability.DIAL_IN: adapter.dial_in_numbers,
     }
 
 

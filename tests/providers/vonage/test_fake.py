@@ -175,6 +175,7 @@ def test_declared_capabilities_and_events() -> None:
         Capability.THEMES,
         Capability.RECORDINGS,
         Capability.EVENTS,
+        Capability.DIAL_IN,
     }
     assert EventType.RECORDING_FAILED not in VonageAdapter.event_types
     assert len(VonageAdapter.event_types) == 8
