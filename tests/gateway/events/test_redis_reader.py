@@ -4,11 +4,13 @@ skips damaged entries once, and never lets a gap pass silently."""
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import pytest
 from redis.asyncio import Redis
 
 from gateway.events import InvalidCursor, RedisEventBus, SubscriberTooSlow
+from gateway.events.base import REPLAY_PAGE_SIZE
 from gateway.settings import EventSettings
 from tests.gateway.events.conftest import REDIS_URL
 from tests.gateway.events.events import NOW, collect, labels, make_event
@@ -132,3 +134,30 @@ async def test_reader_recovers_from_an_unexpected_failure(
     finally:
         await admin.aclose()
         await bus.aclose()
+
+
+async def test_replay_skips_an_entry_of_an_unknown_type_and_reads_on_past_it(
+    redis_prefix: str,
+) -> None:
+    """An entry a newer replica wrote (an event type this version does not know) inside a
+    full replay page: the replay skips it and still reads every later event."""
+    bus = RedisEventBus(EventSettings(redis_prefix=redis_prefix), REDIS_URL)
+    await bus.start()
+    admin = Redis.from_url(REDIS_URL, decode_responses=True)
+    later = [f"later-{n}" for n in range(REPLAY_PAGE_SIZE + 10)]
+    try:
+        await bus.publish([make_event("first")], NOW)
+        ((_, fields),) = cast(
+            "list[tuple[str, dict[str, str]]]", await admin.xrange(bus.stream_key)
+        )
+        counter = int(cast("str", await admin.get(bus.counter_key))) + 1
+        future = fields["e"].replace("PARTICIPANT_JOINED", "FROM_A_NEWER_VERSION")
+        await admin.xadd(bus.stream_key, {"e": future, "s": str(counter)})
+        await admin.set(bus.counter_key, counter)
+        await bus.publish([make_event(label) for label in later], NOW)
+        async with bus.subscribe(after=bus.start_cursor()) as stream:
+            replayed = await asyncio.wait_for(collect(stream, 1 + len(later)), 10)
+    finally:
+        await admin.aclose()
+        await bus.aclose()
+    assert labels(replayed) == ["first", *later]
