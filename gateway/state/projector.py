@@ -100,15 +100,14 @@ class StateProjector:
 
     async def current(self, provider: str, room_native_id: str) -> RoomSnapshot:
         """The stored state of the room (empty when no event touched it)."""
-        stored = await self._store.get(room_key(provider, room_native_id))
-        if stored is None:
-            return empty_state(provider, room_native_id, datetime.now(UTC))
-        return RoomSnapshot.from_json(stored)
+        key = room_key(provider, room_native_id)
+        stored = _readable_state(key, await self._store.get(key))
+        return stored or empty_state(provider, room_native_id, datetime.now(UTC))
 
     async def history(self, provider: str, room_native_id: str) -> SessionHistory:
         """The room's sessions built from events (none when no event touched it)."""
-        stored = await self._store.get(history_key(provider, room_native_id))
-        return SessionHistory() if stored is None else SessionHistory.from_json(stored)
+        key = history_key(provider, room_native_id)
+        return _readable_history(key, await self._store.get(key))
 
     async def session_room(self, provider: str, session_native_id: str) -> str | None:
         """The native id of the room a session built from events was held in."""
@@ -122,21 +121,27 @@ class StateProjector:
             try:
                 after = await self._follow(after)
                 failures = 0
+                continue
             except SubscriberTooSlow as exc:
                 after = exc.resume_after
+                continue
             except InvalidCursor:
                 log.warning(
                     "room state: events after the last one applied left the event log "
                     "(retention) before they were applied; continuing from the newest event"
                 )
                 after = None
+                continue
             except BusUnavailable:
                 if self._closing:
                     return
-                delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
-                failures += 1
-                await asyncio.sleep(delay)
-                after = self.applied_cursor or after
+            except Exception:
+                # a bug must not stop every room's state for good: say so, and go on
+                log.exception("room state: applying the event log failed; retrying")
+            delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
+            failures += 1
+            await asyncio.sleep(delay)
+            after = self.applied_cursor or after
 
     async def _resume_point(self) -> str | None:
         while not self._closing:
@@ -179,10 +184,8 @@ class StateProjector:
         key = room_key(event.provider, room_native_id)
         for _ in range(_WRITE_ATTEMPTS):
             current = await self._store.get(key)
-            state = (
-                RoomSnapshot.from_json(current)
-                if current is not None
-                else empty_state(event.provider, room_native_id, stored.received_at)
+            state = _readable_state(key, current) or empty_state(
+                event.provider, room_native_id, stored.received_at
             )
             changed = apply_event(state, stored)
             if changed is state or await self._store.replace(key, current, changed.to_json()):
@@ -201,7 +204,7 @@ class StateProjector:
         key = history_key(event.provider, room_native_id)
         for _ in range(_WRITE_ATTEMPTS):
             current = await self._store.get(key)
-            history = SessionHistory() if current is None else SessionHistory.from_json(current)
+            history = _readable_history(key, current)
             changed = apply_history(history, stored, self._limits)
             if changed is history:
                 return
@@ -218,3 +221,29 @@ class StateProjector:
         current = await self._store.get(key)
         if current != value:
             await self._store.replace(key, current, value)
+
+
+#: what a stored record that does not decode raises (damaged, or written by another version)
+_UNREADABLE = (ValueError, KeyError, TypeError, IndexError)
+
+
+def _readable_state(key: str, stored: bytes | None) -> RoomSnapshot | None:
+    """The stored state; ``None`` when there is none or it does not decode (then the room
+    starts again from the event being applied, rather than stopping every room)."""
+    if stored is None:
+        return None
+    try:
+        return RoomSnapshot.from_json(stored)
+    except _UNREADABLE:
+        log.warning("room state of %s is unreadable; starting it again", key)
+        return None
+
+
+def _readable_history(key: str, stored: bytes | None) -> SessionHistory:
+    if stored is None:
+        return SessionHistory()
+    try:
+        return SessionHistory.from_json(stored)
+    except _UNREADABLE:
+        log.warning("session history of %s is unreadable; starting it again", key)
+        return SessionHistory()
