@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from providers._cache import KeyValueStore
 from providers._http import describe_error_body, request
 from providers._limits import CallLimiter
+from providers._listing import ListingSettings
 from providers._transport import AiohttpTransport
 from providers.errors import InvalidRequest, ProviderUnavailable, UnsupportedOperation
 from providers.models import (
@@ -97,6 +98,7 @@ class ProviderSettings(BaseModel):
 
     timeouts: HttpTimeouts = HttpTimeouts()
     concurrency: HttpConcurrency = HttpConcurrency()
+    listing: ListingSettings = ListingSettings()
 
     @property
     def api_base_url(self) -> str:
