@@ -10,6 +10,7 @@ import httpx
 
 from providers._cache import KeyValueStore
 from providers._listing import ListingCache, check_page, keyset_page
+from providers._room_notes import RoomNotes
 from providers.base import Clock, ProviderAdapter, id_segment
 from providers.errors import (
     InvalidRequest,
@@ -135,17 +136,26 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
         token = None if spec.webhook is None else self._webhook_token(spec.webhook)
         body = create_body(spec, now=self.clock(), webhook_token=token)
         try:
-            return self._room(await self._json("POST", "/room", json=body))
+            room = self._room(await self._json("POST", "/room", json=body))
         finally:
             self._listings.clear()
+        await self.notes.write(room.native_id, RoomNotes(display_name=spec.display_name))
+        return await self.notes.annotate(room)
 
     async def get_room(self, native_id: str) -> Room:
-        return self._room(await self._json("GET", self._room_path(native_id)))
+        """The room, with the display name it was created with (kept by the gateway)."""
+        room = self._room(await self._json("GET", self._room_path(native_id)))
+        return await self.notes.annotate(room)
 
     async def update_room(self, native_id: str, update: RoomUpdate) -> Room:
+        """``PUT /room/{roomName}``; a new ``display_name`` is kept by the gateway."""
         body = update_body(update, now=self.clock())
-        if not body:
-            return await self.get_room(native_id)
+        room = await self.get_room(native_id) if not body else await self._put(native_id, body)
+        if isinstance(update.display_name, str):
+            await self.notes.write(room.native_id, RoomNotes(display_name=update.display_name))
+        return await self.notes.annotate(room)
+
+    async def _put(self, native_id: str, body: dict[str, Any]) -> Room:
         data = await self._change(native_id, "PUT", json=body)
         if isinstance(data, Mapping) and data.get("roomName"):
             return self._room(data)
@@ -173,7 +183,8 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
         archives, so a walk returns every room once; rooms created during it are not in it.
         """
         check_page(self.name, cursor, limit)
-        return keyset_page(self.name, await self._listings.read("/rooms"), cursor, limit)
+        page = keyset_page(self.name, await self._listings.read("/rooms"), cursor, limit)
+        return RoomPage(await self.notes.annotate_all(page.rooms), page.next_cursor)
 
     async def _every_room(self, path: str) -> list[Room]:
         data = await self._json("GET", path)

@@ -38,7 +38,7 @@ async def test_create_sends_only_videosdk_fields(
     assert room.provider == "videosdk"
     assert room.native_id in fake.rooms
     assert room.id == f"videosdk:{room.native_id}"
-    assert room.display_name is None  # VideoSDK stores no display name
+    assert room.display_name == "Weekly sync"  # VideoSDK has none: the gateway keeps it
     assert room.available
     assert room.created_at is not None
     assert room.created_at.tzinfo is UTC
@@ -63,7 +63,7 @@ async def test_create_passes_documented_provider_options(
     }
     room = await adapter.create_room(RoomSpec(display_name="x", provider_options=options))
     assert _sent(fake) == options
-    assert room.display_name == "weekly-sync"
+    assert room.display_name == "x"  # the given name, not the customRoomId alias
     assert room.recording.auto_record
 
 
@@ -168,7 +168,7 @@ async def test_close_deactivates_and_maps_legacy_names(
     assert fake.requests[-1].url.path == "/v2/rooms/deactivate"
     assert "meetingId" in closed.raw
     assert closed.native_id == created.native_id
-    assert closed.display_name == "closing"
+    assert closed.display_name == "x"
     assert not closed.available
     assert not (await adapter.get_room(created.native_id)).available
 
