@@ -8,7 +8,6 @@ Closing a room deactivates it for ever.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +22,6 @@ from providers.models import (
     Capability,
     EventType,
     MeetingEvent,
-    RecordingOptions,
     Room,
     RoomPage,
     RoomSpec,
@@ -106,14 +104,16 @@ class VideoSDKAdapter(RecordingOperations):
         )
 
     async def create_room(self, spec: RoomSpec) -> Room:
-        """``POST /rooms``; the display name, which VideoSDK has no field for, is kept by
-        the gateway (``providers._room_notes``)."""
+        """``POST /rooms``; the display name (VideoSDK has no field for it) and whether the
+        room records automatically (never read back) are kept by the gateway
+        (``providers._room_notes``)."""
         body = room_body(spec)
         room = to_room(await self._object("POST", "/rooms", json=body, retry=False))
-        if "autoStartConfig" in body and "recording" in body["autoStartConfig"]:
-            # the documented answer does not echo autoStartConfig; it was accepted as sent
-            room = dataclasses.replace(room, recording=RecordingOptions(auto_record=True))
-        await self.notes.write(room.native_id, RoomNotes(display_name=spec.display_name))
+        # no documented answer (create, get, list) echoes autoStartConfig: it was accepted
+        # as sent, and the gateway keeps whether it records with the name
+        auto_record = "recording" in body.get("autoStartConfig", {})
+        notes = RoomNotes(display_name=spec.display_name, auto_record=auto_record)
+        await self.notes.write(room.native_id, notes)
         return await self.notes.annotate(room)
 
     async def get_room(self, native_id: str) -> Room:

@@ -67,6 +67,21 @@ async def test_create_passes_documented_provider_options(
     assert room.recording.auto_record
 
 
+async def test_auto_record_reads_back_though_the_api_never_echoes_it(
+    adapter: VideoSDKAdapter, fake: FakeVideoSDK
+) -> None:
+    spec = RoomSpec(display_name="x", recording=RecordingOptions(auto_record=True))
+    room = await adapter.create_room(spec)
+    plain = await adapter.create_room(RoomSpec(display_name="y"))
+    assert "autoStartConfig" not in fake.rooms[room.native_id]
+    assert (await adapter.get_room(room.native_id)).recording.auto_record
+    assert not (await adapter.get_room(plain.native_id)).recording.auto_record
+    listed = {
+        r.native_id: r.recording.auto_record for r in (await adapter.list_rooms(None, 5)).rooms
+    }
+    assert listed == {room.native_id: True, plain.native_id: False}
+
+
 async def test_auto_record_becomes_auto_start_recording(
     adapter: VideoSDKAdapter, fake: FakeVideoSDK
 ) -> None:

@@ -1,7 +1,9 @@
-"""Display names read back as given, at every provider and on every replica."""
+"""What the gateway keeps of rooms for providers without the field: display names (at
+every provider and on every replica) and VideoSDK's automatic recording."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -76,28 +78,29 @@ async def replicas() -> AsyncIterator[tuple[Gateway, Gateway]]:
         yield first, second
 
 
-@pytest.mark.parametrize("provider", ["metered", "videosdk"])
-async def test_a_name_kept_by_the_gateway_reads_back_on_another_replica(provider: str) -> None:
-    async with replicas() as (first, second):
-        created = await create(first, provider)
-        single = await second.data(ROOM, {"id": created["id"]})
-        listed = await listed_name(second, provider, created["id"])
-    assert single["room"]["displayName"] == NAME
-    assert listed == NAME
-
-
-async def test_names_are_kept_with_a_ttl_in_the_shared_store() -> None:
-    async with replicas() as (first, _):
-        created = await create(first, "videosdk")
-    keys = [f"{ns}room-notes:videosdk:{created['nativeId']}" for ns in ("gateway", "gateway:")]
+async def forget(provider: str, native_id: str) -> list[int]:
+    """Delete the notes of a room from Redis; the TTLs they had (-2: no such key)."""
+    keys = [f"{ns}room-notes:{provider}:{native_id}" for ns in ("gateway", "gateway:")]
     client = Redis.from_url(REDIS_URL)
     try:
         ttls = [await client.ttl(key) for key in keys]
         await client.delete(*keys)
     finally:
         await client.aclose()
-    (ttl,) = [ttl for ttl in ttls if ttl != -2]  # -2: no such key
-    assert 0 < ttl <= 365 * 24 * 3600
+    return ttls
+
+
+@pytest.mark.parametrize("provider", ["metered", "videosdk"])
+async def test_a_name_kept_by_the_gateway_reads_back_on_another_replica(provider: str) -> None:
+    async with replicas() as (first, second):
+        created = await create(first, provider)
+        single = await second.data(ROOM, {"id": created["id"]})
+        listed = await listed_name(second, provider, created["id"])
+    ttls = await forget(provider, created["nativeId"])
+    assert single["room"]["displayName"] == NAME
+    assert listed == NAME
+    (ttl,) = [ttl for ttl in ttls if ttl != -2]
+    assert 0 < ttl <= 365 * 24 * 3600  # bounded
 
 
 async def test_renaming_a_metered_room_reads_back_everywhere() -> None:
@@ -139,3 +142,24 @@ async def test_a_blank_new_name_is_refused_before_any_call(name: str | None) -> 
         error = await gw.error(UPDATE, {"id": created["id"], "input": {"displayName": name}})
         assert len(gw.sandbox("metered").requests) == sent
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "displayName"}
+
+
+RECORDING = "query($id: ID!) { room(id: $id) { recording { autoRecord } } }"
+
+
+async def test_videosdk_auto_record_reads_back_after_the_cache_expires() -> None:
+    async with gateway(gateway_settings(cache_ttl_seconds=1)) as gw:
+        created = await create(gw, "videosdk", recording={"autoRecord": True})
+        cached = await gw.data(RECORDING, {"id": created["id"]})
+        await asyncio.sleep(1.6)  # the cache's TTL (whole seconds in the store) runs out
+        reads = len(requests_to(gw.sandbox("videosdk"), "GET", created["nativeId"]))
+        fresh = await gw.data(RECORDING, {"id": created["id"]})
+        read_again = len(requests_to(gw.sandbox("videosdk"), "GET", created["nativeId"]))
+        nodes = (await gw.data(LISTED_RECORDING))["rooms"]["nodes"]
+    assert read_again == reads + 1  # the provider was asked, not the cache
+    expected = {"room": {"recording": {"autoRecord": True}}}
+    assert cached == fresh == expected
+    assert nodes == [{"id": created["id"], "recording": {"autoRecord": True}}]
+
+
+LISTED_RECORDING = "{ rooms(provider: VIDEOSDK) { nodes { id recording { autoRecord } } } }"
