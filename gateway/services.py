@@ -113,7 +113,12 @@ def _build_handle(entry: ProviderEntry, settings: Settings, store: KeyValueStore
         return ProviderHandle(entry)
     sandbox = entry.sandbox()
     # the sandbox's credentials, with the limits this deployment configured
-    limits = {"timeouts": provider_settings.timeouts, "concurrency": provider_settings.concurrency}
+    limits = {
+        "timeouts": provider_settings.timeouts,
+        "concurrency": provider_settings.concurrency,
+        "listing": provider_settings.listing,
+        "room_notes_ttl_seconds": provider_settings.room_notes_ttl_seconds,
+    }
     served = sandbox.settings().model_copy(update=limits)
     adapter = entry.adapter(served, store=store, transport=sandbox.transport())
     return ProviderHandle(entry, adapter, sandbox)

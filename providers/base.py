@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from providers._cache import KeyValueStore
 from providers._http import describe_error_body, request
 from providers._limits import CallLimiter
+from providers._listing import ListingSettings
+from providers._room_notes import RoomNotebook
 from providers._transport import AiohttpTransport
 from providers.errors import InvalidRequest, ProviderUnavailable, UnsupportedOperation
 from providers.models import (
@@ -101,6 +103,13 @@ class ProviderSettings(BaseModel):
 
     timeouts: HttpTimeouts = HttpTimeouts()
     concurrency: HttpConcurrency = HttpConcurrency()
+    listing: ListingSettings = ListingSettings()
+    room_notes_ttl_seconds: float = Field(
+        default=365 * 24 * 3600.0,
+        gt=0,
+        le=10 * 365 * 24 * 3600.0,
+        description="how long room fields the provider does not keep (names) are remembered",
+    )
 
     @property
     def api_base_url(self) -> str:
@@ -137,6 +146,7 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         self.clock = clock
         limits = settings.concurrency
         self.limiter = CallLimiter(self.name, limits.max_in_flight, limits.max_queued)
+        self.notes = RoomNotebook(store, self.name, settings.room_notes_ttl_seconds)
         self.client = self._build_client(transport)
 
     @abstractmethod

@@ -263,6 +263,7 @@ class RoomUpdate:
     theme_id: str | Unset | None = UNSET
     join_approval: JoinApproval | Unset | None = UNSET
     provider_options: JsonObject = field(default_factory=dict)
+    display_name: str | Unset = UNSET
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,9 @@
 """One page of rooms merged from several providers, and its opaque cursor.
 
 Order: newest ``createdAt`` first, rooms without one last, ties by gateway id. Each
-provider pages in its own order and the merge never reorders a provider's rooms, so the
-merge is *stable and exhaustive*: walking every page returns each room exactly once, and
-the order above holds exactly when every provider lists newest first (otherwise it holds
-among the rooms at the heads of the providers' pages).
+adapter lists newest first (checked over every adapter by the provider contract tests) and
+the merge never reorders a provider's rooms, so the merge is *stable and exhaustive*:
+walking every page returns each room exactly once, in the order above.
 
 The cursor is base64url JSON holding, per provider, the native cursor of the provider
 page it is in, the ``limit`` that page was fetched with and how many of its rooms were

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
 import httpx
 
-from providers.base import ProviderAdapter, id_segment
+from providers._cache import KeyValueStore
+from providers._listing import ListingCache, check_page, keyset_page
+from providers._room_notes import RoomNotes
+from providers.base import Clock, ProviderAdapter, id_segment
 from providers.errors import (
     InvalidRequest,
     NotConfigured,
@@ -18,7 +22,7 @@ from providers.errors import (
 )
 from providers.metered.auth import SecretKeyTransport, scrub
 from providers.metered.join_tokens import JoinToken, JoinTokenOptions, token_body
-from providers.metered.options import PROVIDER, refused
+from providers.metered.options import PROVIDER
 from providers.metered.payloads import error_message, parse_instant, rooms_from_list, to_room
 from providers.metered.room_input import create_body, update_body
 from providers.metered.settings import MeteredSettings
@@ -49,14 +53,6 @@ def _is_missing_room(error: ProviderError) -> bool:
     return answered and _ROOM_NOT_FOUND in error.message.lower()
 
 
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not cursor.isdigit():
-        raise refused("after", "is not a Metered cursor")
-    return int(cursor)
-
-
 class MeteredAdapter(ProviderAdapter[MeteredSettings]):
     """Metered rooms are keyed by ``roomName``; the secret key travels as ``?secretKey=``."""
 
@@ -81,6 +77,17 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
             EventType.SESSION_ENDED,
         }
     )
+
+    def __init__(
+        self,
+        settings: MeteredSettings,
+        *,
+        store: KeyValueStore,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        super().__init__(settings, store=store, transport=transport, clock=clock)
+        self._listings = ListingCache(self._every_room, settings.listing.cache_seconds)
 
     def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
         inner = self._transport(transport)
@@ -133,15 +140,27 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
     async def create_room(self, spec: RoomSpec) -> Room:
         token = None if spec.webhook is None else self._webhook_token(spec.webhook)
         body = create_body(spec, now=self.clock(), webhook_token=token)
-        return self._room(await self._json("POST", "/room", json=body))
+        try:
+            room = self._room(await self._json("POST", "/room", json=body))
+        finally:
+            self._listings.clear()
+        await self.notes.write(room.native_id, RoomNotes(display_name=spec.display_name))
+        return await self.notes.annotate(room)
 
     async def get_room(self, native_id: str) -> Room:
-        return self._room(await self._json("GET", self._room_path(native_id)))
+        """The room, with the display name it was created with (kept by the gateway)."""
+        room = self._room(await self._json("GET", self._room_path(native_id)))
+        return await self.notes.annotate(room)
 
     async def update_room(self, native_id: str, update: RoomUpdate) -> Room:
+        """``PUT /room/{roomName}``; a new ``display_name`` is kept by the gateway."""
         body = update_body(update, now=self.clock())
-        if not body:
-            return await self.get_room(native_id)
+        room = await self.get_room(native_id) if not body else await self._put(native_id, body)
+        if isinstance(update.display_name, str):
+            await self.notes.write(room.native_id, RoomNotes(display_name=update.display_name))
+        return await self.notes.annotate(room)
+
+    async def _put(self, native_id: str, body: dict[str, Any]) -> Room:
         data = await self._change(native_id, "PUT", json=body)
         if isinstance(data, Mapping) and data.get("roomName"):
             return self._room(data)
@@ -160,23 +179,29 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
         except InvalidRequest:
             await self.get_room(native_id)
             raise
+        finally:
+            self._listings.clear()
 
     async def list_rooms(self, cursor: str | None, limit: int) -> RoomPage:
-        """Metered returns every room at once; pages are offsets into a stable order.
-
-        Rooms are ordered by creation time then name, and deleting only archives, so a
-        room created between two pages lands at the end and none is skipped or repeated.
+        """Metered answers every room at once; pages are keyset slices of that list,
+        ordered newest first and kept briefly (see ``providers._listing``). Deleting only
+        archives, so a walk returns every room once; rooms created during it are not in it.
         """
-        offset = _offset(cursor)
-        if limit < 1:
-            raise refused("first", "must be at least 1")
-        data = await self._json("GET", "/rooms")
+        check_page(self.name, cursor, limit)
+        page = keyset_page(self.name, await self._listings.read("/rooms"), cursor, limit)
+        return RoomPage(await self.notes.annotate_all(page.rooms), page.next_cursor)
+
+    async def _every_room(self, path: str) -> list[Room]:
+        data = await self._json("GET", path)
         try:
             rooms = rooms_from_list(data, join_base_url=self.settings.join_base_url)
         except (TypeError, ValueError) as exc:
             raise ProviderUnavailable(self.name, f"unexpected room list: {exc}") from exc
-        end = offset + limit
-        return RoomPage(tuple(rooms[offset:end]), str(end) if end < len(rooms) else None)
+        bound = self.settings.listing.max_rooms
+        if len(rooms) > bound:
+            message = f"more than {bound} rooms: too many to list newest first"
+            raise ProviderUnavailable(self.name, message, retryable=False)
+        return rooms
 
     async def create_join_token(
         self, room_name: str | None, **options: Unpack[JoinTokenOptions]

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from providers._http import describe_error_body, redact
+from providers._listing import newest_first
 from providers.metered.options import WEBHOOK_FIELDS
 from providers.models import JoinApproval, RecordingOptions, Room
 
@@ -28,12 +29,10 @@ __all__ = [
     "error_message",
     "join_approval",
     "parse_instant",
-    "room_sort_key",
     "rooms_from_list",
     "to_room",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLIS_THRESHOLD = 100_000_000_000  # an epoch in seconds this large is year 5138
 
 
@@ -95,13 +94,8 @@ def to_room(data: Mapping[str, Any], *, join_base_url: str, provider: str = "met
     )
 
 
-def room_sort_key(room: Room) -> tuple[datetime, str]:
-    """Stable listing order: creation time, then name."""
-    return (room.created_at or _EPOCH, room.native_id)
-
-
 def rooms_from_list(body: Any, *, join_base_url: str, provider: str = "metered") -> list[Room]:
-    """``GET /rooms``: a bare array (or one wrapped in ``rooms``/``data``), sorted stably.
+    """``GET /rooms``: a bare array (or one wrapped in ``rooms``/``data``), newest first.
 
     ``TypeError`` when the answer is no list, ``ValueError`` when a record names no room.
     """
@@ -115,7 +109,7 @@ def rooms_from_list(body: Any, *, join_base_url: str, provider: str = "metered")
         for record in records
         if isinstance(record, Mapping)
     ]
-    return sorted(rooms, key=room_sort_key)
+    return newest_first(rooms)
 
 
 def error_message(body: Any) -> str | None:

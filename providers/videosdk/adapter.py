@@ -1,9 +1,10 @@
 """VideoSDK adapter: rooms here; sessions and recordings in their own modules.
 
-VideoSDK rooms have no display name, expiry, metadata or theme, and cannot be updated (the
-enable/disable endpoint is undocumented): those inputs are refused. Join approval lives in
-participant tokens, not in the room: the gateway remembers it (see ``joins``). Closing a
-room deactivates it for ever.
+VideoSDK rooms have no expiry, metadata or theme, and cannot be updated (the enable/disable
+endpoint is undocumented): those inputs are refused. They have no display name either: the
+gateway keeps the one given at creation (``providers._room_notes``). Join approval lives in
+participant tokens, not in the room: the gateway remembers it (see ``joins``). Closing a room
+deactivates it for ever.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 
 from providers._cache import KeyValueStore
+from providers._room_notes import RoomNotes
 from providers.base import Clock, checked_id
 from providers.errors import InvalidRequest, WebhookAuthError
 from providers.models import (
@@ -25,7 +27,6 @@ from providers.models import (
     JoinGrant,
     JoinRequest,
     MeetingEvent,
-    RecordingOptions,
     Room,
     RoomPage,
     RoomSpec,
@@ -113,19 +114,28 @@ class VideoSDKAdapter(RecordingOperations):
         )
 
     async def create_room(self, spec: RoomSpec) -> Room:
+        """``POST /rooms``; the display name (VideoSDK has no field for it) and whether the
+        room records automatically (never read back) are kept by the gateway
+        (``providers._room_notes``)."""
         body = room_body(spec)
         room = to_room(await self._object("POST", "/rooms", json=body, retry=False))
-        if "autoStartConfig" in body and "recording" in body["autoStartConfig"]:
-            # the documented answer does not echo autoStartConfig; it was accepted as sent
-            room = dataclasses.replace(room, recording=RecordingOptions(auto_record=True))
+        # no documented answer (create, get, list) echoes autoStartConfig: it was accepted
+        # as sent, and the gateway keeps whether it records with the name
+        auto_record = "recording" in body.get("autoStartConfig", {})
+        notes = RoomNotes(display_name=spec.display_name, auto_record=auto_record)
+        await self.notes.write(room.native_id, notes)
         if spec.join_approval is not None:
             await self.store.set(approval_key(room.native_id), spec.join_approval.value)
-            room = dataclasses.replace(room, join_approval=spec.join_approval)
-        return room
+        return await self._annotated(room)
 
     async def get_room(self, native_id: str) -> Room:
-        """A room by roomId or customRoomId, with the join approval given at creation."""
+        """A room by roomId or customRoomId, with what the gateway keeps of it."""
         room = to_room(await self._object("GET", f"/rooms/{segment(native_id)}"))
+        return await self._annotated(room)
+
+    async def _annotated(self, room: Room) -> Room:
+        """The room with its kept name, recording flag and join approval."""
+        room = await self.notes.annotate(room)
         approval = await self._approval(room.native_id)
         return room if approval is None else dataclasses.replace(room, join_approval=approval)
 
@@ -144,17 +154,18 @@ class VideoSDKAdapter(RecordingOperations):
         """Check that a room exists (GET per the docs, POST per their endpoint list)."""
         path = f"/rooms/validate/{segment(native_id)}"
         try:
-            return to_room(await self._object("GET", path))
+            room = to_room(await self._object("GET", path))
         except InvalidRequest as exc:
             if exc.status != 405:
                 raise
-        return to_room(await self._object("POST", path))
+            room = to_room(await self._object("POST", path))
+        return await self.notes.annotate(room)
 
     async def close_room(self, native_id: str) -> Room:
         """Deactivate the room for ever; it answers with legacy field names."""
         body = {"roomId": checked_id(self.name, native_id)}
         answer = await self._object("POST", "/rooms/deactivate", json=body)
-        return to_room(answer)
+        return await self.notes.annotate(to_room(answer))
 
     async def list_rooms(self, cursor: str | None, limit: int) -> RoomPage:
         """Rooms from the cursor's position, asking for pages of ``limit`` where it can.
@@ -174,7 +185,7 @@ class VideoSDKAdapter(RecordingOperations):
             start = position
         rooms = tuple(to_room(item) for item in fresh)
         next_cursor = None if at_end or not rooms else f"{position}:{rooms[-1].native_id}"
-        return RoomPage(rooms=rooms, next_cursor=next_cursor)
+        return RoomPage(rooms=await self.notes.annotate_all(rooms), next_cursor=next_cursor)
 
     async def _room_window(self, start: int, limit: int) -> RoomWindow:
         """Up to ``limit`` room records from ``start``, the next position, end reached."""

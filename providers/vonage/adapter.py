@@ -71,22 +71,25 @@ class VonageAdapter(VonageThemes):
     async def create_room(self, spec: RoomSpec) -> Room:
         """``POST /rooms``; with ``spec.webhook`` the room's ``callback_urls`` point at it."""
         body = room_input.create_body(spec, now=self._now())
-        return to_room(await self._record("POST", "/rooms", json=body))
+        try:
+            return to_room(await self._record("POST", "/rooms", json=body))
+        finally:
+            self._listings.clear()
 
     async def list_rooms(self, cursor: str | None, limit: int) -> RoomPage:
-        """One keyset page; ``cursor`` is the API's numeric ``start_id``."""
+        """One page, newest first (the whole list is read and ordered; see ``_room_page``)."""
         return await self._room_page("/rooms", cursor, limit)
 
     async def list_all_rooms(self, *, page_size: int = 100) -> list[Room]:
-        """Every room, walking the pages to the end."""
+        """Every room in the API's own order (oldest first), walking its pages to the end."""
         rooms: list[Room] = []
-        cursor: str | None = None
+        start_id: str | None = None
         while True:
-            page = await self.list_rooms(cursor, page_size)
+            page = await self._api_page("/rooms", start_id, page_size)
             rooms.extend(page.rooms)
             if page.next_cursor is None:
                 return rooms
-            cursor = page.next_cursor
+            start_id = page.next_cursor
 
     async def get_room(self, native_id: str) -> Room:
         return to_room(await self._record("GET", f"/rooms/{self._known_id(native_id, 'room')}"))
@@ -131,7 +134,10 @@ class VonageAdapter(VonageThemes):
 
     async def _patch_room(self, native_id: str, details: dict[str, Any]) -> Room:
         path = f"/rooms/{self._known_id(native_id, 'room')}"
-        return to_room(await self._record("PATCH", path, json={"update_details": details}))
+        try:
+            return to_room(await self._record("PATCH", path, json={"update_details": details}))
+        finally:
+            self._listings.clear()
 
     # recordings and dial-in
     async def list_recordings(self, session_id: str) -> list[Recording]:

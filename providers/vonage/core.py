@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
 
-from providers.base import ProviderAdapter, id_segment
-from providers.errors import InvalidRequest, NotConfigured, ProviderUnavailable, ResourceNotFound
-from providers.models import RoomPage
+from providers._cache import KeyValueStore
+from providers._listing import ListingCache, check_page, keyset_page, newest_first
+from providers.base import Clock, ProviderAdapter, id_segment
+from providers.errors import NotConfigured, ProviderUnavailable, ResourceNotFound
+from providers.models import Room, RoomPage
 from providers.vonage.auth import vonage_auth
 from providers.vonage.payloads import PROVIDER, describe_error, to_room_page
 from providers.vonage.room_input import is_uuid
@@ -32,6 +35,17 @@ class VonageCore(ProviderAdapter[VonageSettings]):
 
     name: ClassVar[str] = PROVIDER
     title: ClassVar[str] = "Vonage Meetings"
+
+    def __init__(
+        self,
+        settings: VonageSettings,
+        *,
+        store: KeyValueStore,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        super().__init__(settings, store=store, transport=transport, clock=clock)
+        self._listings = ListingCache(self._every_room, settings.listing.cache_seconds)
 
     def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -72,14 +86,32 @@ class VonageCore(ProviderAdapter[VonageSettings]):
         return checked
 
     async def _room_page(self, path: str, cursor: str | None, limit: int) -> RoomPage:
-        """One keyset page of ``path`` (``/rooms`` or ``/themes/{id}/rooms``)."""
-        if limit < 1:
-            raise InvalidRequest(self.name, "page size must be at least 1", field="first")
-        if cursor is not None and not (cursor.isascii() and cursor.isdigit()):
-            raise InvalidRequest(self.name, "not a Vonage page cursor", field="after")
-        size = min(limit, MAX_PAGE_SIZE)
+        """A newest-first page of ``path`` (``/rooms`` or ``/themes/{id}/rooms``).
+
+        The API pages oldest first only (keyset over its internal ids), so the whole list
+        is read, ordered and sliced by a keyset cursor (``providers._listing``)."""
+        check_page(self.name, cursor, limit)
+        return keyset_page(self.name, await self._listings.read(path), cursor, limit)
+
+    async def _api_page(self, path: str, start_id: str | None, size: int) -> RoomPage:
+        """One page as the API serves it: ``size`` rooms from ``start_id``, oldest first."""
         params: dict[str, Any] = {"page_size": size}
-        if cursor is not None:
-            params["start_id"] = cursor
+        if start_id is not None:
+            params["start_id"] = start_id
         body = await self._json("GET", path, params=params)
-        return to_room_page(body, requested=size, cursor=cursor)
+        return to_room_page(body, requested=size, cursor=start_id)
+
+    async def _every_room(self, path: str) -> list[Room]:
+        """Every room of ``path`` in the gateway's order; refused beyond ``max_rooms``."""
+        bound = self.settings.listing.max_rooms
+        rooms: list[Room] = []
+        start_id: str | None = None
+        while True:
+            page = await self._api_page(path, start_id, min(MAX_PAGE_SIZE, bound + 1))
+            rooms.extend(page.rooms)
+            if len(rooms) > bound:
+                message = f"more than {bound} rooms: too many to list newest first"
+                raise ProviderUnavailable(self.name, message, retryable=False)
+            if page.next_cursor is None:
+                return newest_first(rooms)
+            start_id = page.next_cursor

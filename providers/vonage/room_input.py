@@ -217,6 +217,9 @@ def update_details(update: RoomUpdate, *, now: datetime) -> dict[str, Any]:
 
     ``themeId=None`` removes the theme; ``joinApproval=None`` resets it to ``none``.
     """
+    if not isinstance(update.display_name, Unset):
+        # display_name is not among the keys the GA API updates (beta-era docs only)
+        raise _invalid("Vonage cannot rename a room after creation", "displayName")
     details: dict[str, Any] = {}
     if not isinstance(update.expires_at, Unset):
         if update.expires_at is None:

@@ -44,7 +44,10 @@ class VonageThemes(VonageCore):
         """Without ``force`` a theme in use is refused; with it, its rooms fall back to
         the application's default theme."""
         path = f"/themes/{self._known_id(native_id, 'theme')}"
-        await self._request("DELETE", path, params={"force": "true" if force else "false"})
+        try:
+            await self._request("DELETE", path, params={"force": "true" if force else "false"})
+        finally:
+            self._listings.clear()  # a forced deletion re-themes rooms
 
     async def set_default_theme(self, native_id: str) -> Theme:
         """Make the theme the application's default (``PATCH /applications``)."""

@@ -5,10 +5,14 @@ Declared capabilities must work; undeclared ones must raise ``UnsupportedOperati
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from providers import (
     REGISTRY,
@@ -32,6 +36,7 @@ from providers import (
     UnsupportedOperation,
     create_store,
 )
+from tests.support import ManualClock
 
 Adapter = ProviderAdapter[Any]
 
@@ -122,6 +127,46 @@ async def test_join_when_declared(adapter: Adapter, sandbox: Any, role: Particip
 def _admission(sandbox: Any, url: str | None, token: str | None, room_id: str) -> Any:
     """Each sandbox's own join check: a page URL, or a token for a room."""
     return sandbox.check_join(url) if token is None else sandbox.check_join(room_id, token)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+@settings(max_examples=20, deadline=None)
+@given(gaps=st.lists(st.integers(0, 3), max_size=14), limit=st.integers(1, 6))
+def test_pages_are_newest_first_and_each_room_comes_once(
+    name: str, gaps: list[int], limit: int
+) -> None:
+    """Rooms created ``gap`` seconds apart (0: at the same instant) come back in pages
+    whose concatenation is newest first by ``created_at``, every room exactly once."""
+
+    async def scenario() -> None:
+        entry = REGISTRY[name]
+        sandbox: Any = entry.sandbox()
+        clock = ManualClock(time.time())
+        sandbox.clock = clock
+        adapter = entry.adapter(
+            sandbox.settings(), store=create_store(), transport=sandbox.transport(), clock=clock
+        )
+        seeded: list[str] = []
+        for gap in gaps:
+            clock.advance(gap)
+            seeded += sandbox.seed_rooms(1)
+        walked: list[Room] = []
+        cursor: str | None = None
+        for _ in range(len(gaps) + 2):
+            page = await adapter.list_rooms(cursor, limit)
+            assert len(page.rooms) <= limit
+            walked.extend(page.rooms)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        await adapter.aclose()
+        assert cursor is None
+        assert sorted(room.native_id for room in walked) == sorted(seeded)
+        times = [room.created_at for room in walked if room.created_at is not None]
+        assert len(times) == len(walked)
+        assert times == sorted(times, reverse=True)
+
+    asyncio.run(scenario())
 
 
 async def test_unknown_room_is_not_found(adapter: Adapter) -> None:

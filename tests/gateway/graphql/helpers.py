@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -23,6 +23,7 @@ class SandboxAPI(Protocol):
 
     requests: list[httpx.Request]
     latency: float
+    clock: Callable[[], float]
 
     def inject(self, fault: Any = None, /, **kwargs: Any) -> Any: ...
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.gateway.graphql.helpers import Gateway, gateway, requests_to
-from tests.support import gateway_settings
+from tests.support import ManualClock, gateway_settings
 
 PROVIDERS = ("vonage", "metered", "videosdk")
 
@@ -115,6 +116,35 @@ def test_walking_every_page_returns_every_room_once(
         for number, page in enumerate(pages[:-1]):
             assert len(page["nodes"]) == sizes[number % len(sizes)]
             assert page["failures"] == []
+
+    asyncio.run(scenario())
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seeds=st.lists(st.tuples(st.sampled_from(PROVIDERS), st.integers(0, 2)), max_size=24),
+    sizes=st.lists(st.integers(1, 8), min_size=1, max_size=3),
+)
+def test_the_merged_walk_is_newest_first_and_exactly_once(
+    seeds: list[tuple[str, int]], sizes: list[int]
+) -> None:
+    """Rooms created at interleaved times across the three sandboxes (a gap of 0 seconds:
+    the same instant) come back newest first by createdAt over the whole walk."""
+
+    async def scenario() -> None:
+        async with gateway() as gw:
+            clock = ManualClock(time.time())
+            for name in PROVIDERS:
+                gw.sandbox(name).clock = clock
+            seeded: list[str] = []
+            for name, gap in seeds:
+                clock.advance(gap)
+                seeded += [f"{name}:{native}" for native in gw.sandbox(name).seed_rooms(1)]
+            pages = await walk(gw, sizes)
+        edges = [edge["node"] for page in pages for edge in page["edges"]]
+        assert sorted(node["id"] for node in edges) == sorted(seeded)
+        created = [datetime.fromisoformat(node["createdAt"]) for node in edges]
+        assert created == sorted(created, reverse=True)
 
     asyncio.run(scenario())
 

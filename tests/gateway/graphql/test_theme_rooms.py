@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from tests.gateway.graphql.helpers import Gateway, gateway, requests_to
 from tests.gateway.graphql.test_themes import CREATE_ROOM, create_theme, long_term_room
-from tests.support import jwt_settings, make_token
+from tests.support import ManualClock, jwt_settings, make_token
 
 THEME_ROOMS = """
 query($themeId: ID!, $first: Int!, $after: String) {
@@ -24,7 +25,15 @@ query($themeId: ID!, $first: Int!, $after: String) {
 
 
 async def themed_rooms(gw: Gateway, theme_id: str, count: int) -> list[str]:
-    rooms = [await gw.data(CREATE_ROOM, long_term_room(theme_id)) for _ in range(count)]
+    """``count`` rooms of the theme created a second apart (on the sandbox's clock)."""
+    sandbox = gw.sandbox("vonage")
+    if not isinstance(sandbox.clock, ManualClock):
+        sandbox.clock = ManualClock(time.time())
+    clock = sandbox.clock
+    rooms = []
+    for _ in range(count):
+        clock.advance(1)
+        rooms.append(await gw.data(CREATE_ROOM, long_term_room(theme_id)))
     return [room["createRoom"]["id"] for room in rooms]
 
 
@@ -50,7 +59,7 @@ async def test_walking_every_page_returns_each_themed_room_once() -> None:
         await themed_rooms(gw, other["id"], 2)
         pages = await walk(gw, theme["id"], 3)
     nodes = [node for page in pages for node in page["nodes"]]
-    assert [node["id"] for node in nodes] == mine  # the provider's order: oldest first
+    assert [node["id"] for node in nodes] == mine[::-1]  # newest first
     assert all(node["themeId"] == node["theme"]["id"] == theme["id"] for node in nodes)
     assert [len(page["nodes"]) for page in pages][:3] == [3, 3, 1]
     assert all(page["failures"] == [] for page in pages)
@@ -65,7 +74,7 @@ async def test_an_edge_cursor_continues_right_after_its_room() -> None:
         first = await gw.data(THEME_ROOMS, {"themeId": theme["id"], "first": 4})
         cursor = first["themeRooms"]["edges"][1]["cursor"]
         rest = await gw.data(THEME_ROOMS, {"themeId": theme["id"], "first": 4, "after": cursor})
-    assert [node["id"] for node in rest["themeRooms"]["nodes"]] == mine[2:]
+    assert [node["id"] for node in rest["themeRooms"]["nodes"]] == mine[::-1][2:]
 
 
 async def test_a_theme_without_rooms_has_an_empty_page() -> None:

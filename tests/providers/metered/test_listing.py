@@ -1,11 +1,13 @@
-"""Listing: Metered answers with every room; pages are stable offsets into a sorted list."""
+"""Listing: Metered answers with every room; pages are keyset slices of it, newest first."""
 
 from __future__ import annotations
 
 import pytest
 
-from providers import ProviderUnavailable, RoomPage, RoomSpec
+from providers import InvalidRequest, ProviderUnavailable, RoomPage, RoomSpec
+from providers._listing import ListingSettings
 from providers.metered import FakeMetered, MeteredAdapter
+from tests.providers.metered.conftest import make_adapter
 from tests.support import ManualClock
 
 
@@ -26,10 +28,12 @@ async def test_pages_to_the_end_without_skips_or_repeats(
     assert [len(page.rooms) for page in pages] == [5, 5, 5, 5, 3]
     listed = [room.native_id for page in pages for room in page.rooms]
     assert listed == sorted(names)  # same creation time: ordered by name
-    assert [page.next_cursor for page in pages] == ["5", "10", "15", "20", None]
+    cursors = [page.next_cursor for page in pages]
+    assert cursors[-1] is None
+    assert [cursor.rsplit(":", 1)[1] for cursor in cursors[:-1] if cursor] == listed[4:20:5]
 
 
-async def test_order_is_creation_time_then_name(
+async def test_order_is_newest_first_then_name(
     adapter: MeteredAdapter, fake: FakeMetered, clock: ManualClock
 ) -> None:
     late = await adapter.create_room(RoomSpec("x", provider_options={"roomName": "aaa-late"}))
@@ -38,11 +42,11 @@ async def test_order_is_creation_time_then_name(
 
     page = await adapter.list_rooms(None, 10)
 
-    assert [room.native_id for room in page.rooms] == [early.native_id, late.native_id]
+    assert [room.native_id for room in page.rooms] == [late.native_id, early.native_id]
     assert page.next_cursor is None
 
 
-async def test_a_room_created_mid_walk_is_listed_once_at_the_end(
+async def test_a_room_created_mid_walk_is_not_in_that_walk(
     adapter: MeteredAdapter, fake: FakeMetered, clock: ManualClock
 ) -> None:
     names = fake.seed_rooms(6)
@@ -52,7 +56,9 @@ async def test_a_room_created_mid_walk_is_listed_once_at_the_end(
     rest = await walk_from(adapter, first.next_cursor, 4)
 
     listed = [room.native_id for room in first.rooms] + rest
-    assert listed == [*sorted(names), newcomer.native_id]
+    assert listed == sorted(names)
+    again = await walk(adapter, 4)
+    assert again[0].rooms[0].native_id == newcomer.native_id
 
 
 async def walk_from(adapter: MeteredAdapter, cursor: str | None, limit: int) -> list[str]:
@@ -72,7 +78,17 @@ async def test_a_cursor_past_the_end_gives_an_empty_last_page(
     adapter: MeteredAdapter, fake: FakeMetered
 ) -> None:
     fake.seed_rooms(2)
-    assert await adapter.list_rooms("50", 10) == RoomPage(rooms=(), next_cursor=None)
+    assert await adapter.list_rooms("-:zzz", 10) == RoomPage(rooms=(), next_cursor=None)
+
+
+@pytest.mark.parametrize("cursor", ["5", "x:abc", "12:", ":abc"])
+async def test_a_foreign_cursor_names_after(
+    adapter: MeteredAdapter, fake: FakeMetered, cursor: str
+) -> None:
+    fake.seed_rooms(2)
+    with pytest.raises(InvalidRequest) as caught:
+        await adapter.list_rooms(cursor, 10)
+    assert caught.value.field == "after"
 
 
 async def test_exact_multiple_ends_without_a_dangling_cursor(
@@ -80,7 +96,8 @@ async def test_exact_multiple_ends_without_a_dangling_cursor(
 ) -> None:
     fake.seed_rooms(10)
     pages = await walk(adapter, 5)
-    assert [page.next_cursor for page in pages] == ["5", None]
+    assert [len(page.rooms) for page in pages] == [5, 5]
+    assert pages[-1].next_cursor is None
 
 
 @pytest.mark.parametrize(
@@ -95,3 +112,26 @@ async def test_an_unexpected_list_is_a_provider_failure(
     with pytest.raises(ProviderUnavailable) as caught:
         await adapter.list_rooms(None, 5)
     assert caught.value.provider == "metered"
+
+
+async def test_a_walk_reads_the_list_once_while_it_is_kept(
+    adapter: MeteredAdapter, fake: FakeMetered
+) -> None:
+    fake.seed_rooms(9)
+    pages = await walk(adapter, 2)
+    assert len(pages) == 5
+    assert len([r for r in fake.requests if r.url.path.endswith("/rooms")]) == 1
+
+
+async def test_a_list_longer_than_the_bound_is_refused(
+    fake: FakeMetered, clock: ManualClock
+) -> None:
+    listing = ListingSettings(cache_seconds=0, max_rooms=3)
+    adapter = make_adapter(fake.settings().model_copy(update={"listing": listing}), fake, clock)
+    fake.seed_rooms(3)
+    assert len((await adapter.list_rooms(None, 10)).rooms) == 3
+    fake.seed_rooms(1)
+    with pytest.raises(ProviderUnavailable, match="more than 3 rooms") as caught:
+        await adapter.list_rooms(None, 10)
+    await adapter.aclose()
+    assert not caught.value.retryable

@@ -83,16 +83,17 @@ def test_a_record_without_a_name_is_refused(data: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("wrapper", ["bare", "rooms", "data"])
-def test_room_lists_in_any_wrapper_are_sorted(wrapper: str) -> None:
+def test_room_lists_in_any_wrapper_are_newest_first(wrapper: str) -> None:
     records = [
         {"roomName": "b", "created": "2030-01-01T00:00:01.000Z"},
         {"roomName": "c"},
+        {"roomName": "old", "created": "2029-01-01T00:00:01.000Z"},
         {"roomName": "a", "created": "2030-01-01T00:00:01.000Z"},
         "skipped",
     ]
     body: Any = records if wrapper == "bare" else {wrapper: records}
     rooms = rooms_from_list(body, join_base_url=JOIN)
-    assert [room.native_id for room in rooms] == ["c", "a", "b"]
+    assert [room.native_id for room in rooms] == ["a", "b", "old", "c"]
 
 
 @pytest.mark.parametrize("body", ["text", None, {"rooms": "x"}, 3])

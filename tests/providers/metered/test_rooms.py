@@ -92,7 +92,7 @@ async def test_room_life_cycle(adapter: MeteredAdapter, fake: FakeMetered) -> No
 
     assert re.fullmatch(r"weekly-stand-up-[a-z0-9]{6}", created.native_id)
     assert created.id == f"metered:{created.native_id}"
-    assert created.display_name == created.native_id
+    assert created.display_name == "Weekly stand-up"  # kept by the gateway, not the slug
     assert (
         created.host_url == created.guest_url == f"https://sandbox.metered.live/{created.native_id}"
     )

@@ -38,7 +38,7 @@ async def test_create_sends_only_videosdk_fields(
     assert room.provider == "videosdk"
     assert room.native_id in fake.rooms
     assert room.id == f"videosdk:{room.native_id}"
-    assert room.display_name is None  # VideoSDK stores no display name
+    assert room.display_name == "Weekly sync"  # VideoSDK has none: the gateway keeps it
     assert room.available
     assert room.created_at is not None
     assert room.created_at.tzinfo is UTC
@@ -63,8 +63,23 @@ async def test_create_passes_documented_provider_options(
     }
     room = await adapter.create_room(RoomSpec(display_name="x", provider_options=options))
     assert _sent(fake) == options
-    assert room.display_name == "weekly-sync"
+    assert room.display_name == "x"  # the given name, not the customRoomId alias
     assert room.recording.auto_record
+
+
+async def test_auto_record_reads_back_though_the_api_never_echoes_it(
+    adapter: VideoSDKAdapter, fake: FakeVideoSDK
+) -> None:
+    spec = RoomSpec(display_name="x", recording=RecordingOptions(auto_record=True))
+    room = await adapter.create_room(spec)
+    plain = await adapter.create_room(RoomSpec(display_name="y"))
+    assert "autoStartConfig" not in fake.rooms[room.native_id]
+    assert (await adapter.get_room(room.native_id)).recording.auto_record
+    assert not (await adapter.get_room(plain.native_id)).recording.auto_record
+    listed = {
+        r.native_id: r.recording.auto_record for r in (await adapter.list_rooms(None, 5)).rooms
+    }
+    assert listed == {room.native_id: True, plain.native_id: False}
 
 
 async def test_auto_record_becomes_auto_start_recording(
@@ -168,7 +183,7 @@ async def test_close_deactivates_and_maps_legacy_names(
     assert fake.requests[-1].url.path == "/v2/rooms/deactivate"
     assert "meetingId" in closed.raw
     assert closed.native_id == created.native_id
-    assert closed.display_name == "closing"
+    assert closed.display_name == "x"
     assert not closed.available
     assert not (await adapter.get_room(created.native_id)).available
 

@@ -11,6 +11,7 @@ import pytest
 from providers import (
     InvalidRequest,
     JoinApproval,
+    ProviderUnavailable,
     RecordingOptions,
     ResourceNotFound,
     RoomKind,
@@ -19,8 +20,10 @@ from providers import (
     ThemeSpec,
     WebhookTarget,
 )
+from providers._listing import ListingSettings
 from providers.vonage import FakeVonage, VonageAdapter
 from providers.vonage.payloads import format_time
+from tests.providers.vonage.helpers import build
 from tests.support import ManualClock
 
 FULL_OPTIONS: dict[str, Any] = {
@@ -163,26 +166,75 @@ async def test_instant_room_expires_in_ten_minutes(
     assert not (await adapter.get_room(room.native_id)).available
 
 
-async def test_list_rooms_walks_every_page_without_skips_or_repeats(
-    adapter: VonageAdapter, fake: FakeVonage
-) -> None:
-    seeded = fake.seed_rooms(47)
-    seen: list[str] = []
+def seed_over_time(fake: FakeVonage, clock: ManualClock, count: int) -> list[str]:
+    """``count`` rooms, one a second; their ids, oldest first."""
+    seeded: list[str] = []
+    for _ in range(count):
+        seeded += fake.seed_rooms(1)
+        clock.advance(1)
+    return seeded
+
+
+async def walk_ids(adapter: VonageAdapter, limit: int) -> list[list[str]]:
+    pages: list[list[str]] = []
     cursor: str | None = None
-    pages = 0
     while True:
-        page = await adapter.list_rooms(cursor, 10)
-        assert len(page.rooms) <= 10
-        seen.extend(room.native_id for room in page.rooms)
-        pages += 1
+        page = await adapter.list_rooms(cursor, limit)
+        assert len(page.rooms) <= limit
+        pages.append([room.native_id for room in page.rooms])
         if page.next_cursor is None:
-            break
+            return pages
         cursor = page.next_cursor
-    assert seen == seeded
-    assert pages == 5
-    params = fake.requests[-1].url.params
-    assert params["page_size"] == "10"
-    assert params["start_id"] == cursor
+
+
+async def test_list_rooms_walks_newest_first_reading_the_list_once(
+    adapter: VonageAdapter, fake: FakeVonage, clock: ManualClock
+) -> None:
+    seeded = seed_over_time(fake, clock, 47)
+    pages = await walk_ids(adapter, 10)
+    assert [room for page in pages for room in page] == seeded[::-1]
+    assert len(pages) == 5
+    # the API pages oldest first: the whole list is read once, then kept briefly
+    (read,) = [r for r in fake.requests if r.method == "GET"]
+    assert read.url.params["page_size"] == "1000"
+
+
+async def test_a_room_created_here_is_listed_at_once_and_not_in_a_walk_begun_before(
+    adapter: VonageAdapter, fake: FakeVonage, clock: ManualClock
+) -> None:
+    seeded = seed_over_time(fake, clock, 4)
+    first = await adapter.list_rooms(None, 2)
+    newcomer = await adapter.create_room(RoomSpec(display_name="Newcomer"))
+    rest = await adapter.list_rooms(first.next_cursor, 10)
+    walked = [room.native_id for room in (*first.rooms, *rest.rooms)]
+    assert walked == seeded[::-1]
+    again = await adapter.list_rooms(None, 1)
+    assert again.rooms[0].native_id == newcomer.native_id
+
+
+async def test_without_keeping_lists_each_page_reads_the_list(
+    fake: FakeVonage, clock: ManualClock
+) -> None:
+    adapter = build(fake, clock, listing=ListingSettings(cache_seconds=0))
+    seeded = seed_over_time(fake, clock, 5)
+    pages = await walk_ids(adapter, 2)
+    await adapter.aclose()
+    assert [room for page in pages for room in page] == seeded[::-1]
+    assert len([r for r in fake.requests if r.method == "GET"]) == 3
+
+
+async def test_a_list_longer_than_the_bound_is_refused(
+    fake: FakeVonage, clock: ManualClock
+) -> None:
+    adapter = build(fake, clock, listing=ListingSettings(cache_seconds=0, max_rooms=5))
+    fake.seed_rooms(5)
+    assert len((await adapter.list_rooms(None, 10)).rooms) == 5
+    fake.seed_rooms(1)
+    with pytest.raises(ProviderUnavailable, match="more than 5 rooms") as caught:
+        await adapter.list_rooms(None, 10)
+    await adapter.aclose()
+    assert not caught.value.retryable
+    assert fake.requests[-1].url.params["page_size"] == "6"
 
 
 async def test_exact_multiple_of_the_page_size_ends_with_an_empty_page(

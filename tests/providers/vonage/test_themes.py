@@ -121,7 +121,10 @@ async def test_rooms_using_a_theme_page_to_the_end(
 ) -> None:
     theme = await adapter.create_theme(_spec())
     await adapter.create_room(RoomSpec(display_name="plain"))
-    themed = [await _themed_room(adapter, clock, theme.native_id) for _ in range(5)]
+    themed = []
+    for _ in range(5):
+        themed.append(await _themed_room(adapter, clock, theme.native_id))
+        clock.advance(1)
     seen: list[str] = []
     cursor: str | None = None
     while True:
@@ -130,7 +133,7 @@ async def test_rooms_using_a_theme_page_to_the_end(
         if page.next_cursor is None:
             break
         cursor = page.next_cursor
-    assert seen == themed
+    assert seen == themed[::-1]  # newest first
 
 
 async def test_rooms_of_unknown_theme(adapter: VonageAdapter) -> None:

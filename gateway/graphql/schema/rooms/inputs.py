@@ -63,6 +63,10 @@ class CreateRoomInput:
 
 @strawberry.input(description="Changes to a room; fields left out stay as they are.")
 class UpdateRoomInput:
+    display_name: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A new name (Metered: kept by the gateway; Vonage cannot rename rooms).",
+    )
     expires_at: datetime | None = strawberry.UNSET
     theme_id: strawberry.ID | None = strawberry.UNSET
     join_approval: JoinApproval | None = strawberry.UNSET
@@ -134,10 +138,19 @@ def _theme_id(value: str | None, provider: str) -> Any:
     return None if value is None else theme_native_id(value, provider)
 
 
+def _display_name(value: str | None) -> Any:
+    if value is strawberry.UNSET:
+        return UNSET
+    if value is None or not value.strip():
+        raise bad_input("displayName must not be blank", field="displayName")
+    return value
+
+
 def room_update(data: UpdateRoomInput, provider: str) -> RoomUpdate:
     """The domain update of a room of ``provider``; ``UNSET`` marks fields left out."""
     approval = data.join_approval
     return RoomUpdate(
+        display_name=_display_name(data.display_name),
         expires_at=_expires_at(data.expires_at),
         theme_id=_theme_id(data.theme_id, provider),
         join_approval=UNSET if approval is strawberry.UNSET else approval,

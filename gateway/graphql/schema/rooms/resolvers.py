@@ -25,8 +25,8 @@ __all__ = ["RoomMutation", "RoomQuery"]
 
 _ROOMS_DOC = (
     "Rooms of one provider, or of every configured provider that lists rooms, asked "
-    "concurrently. Order: newest createdAt first, rooms without one last, ties by id; each "
-    "provider's own order is kept, so walking every page returns each room exactly once. "
+    "concurrently. Order: newest createdAt first, rooms without one last, ties by id, within "
+    "each provider and across them; walking every page returns each room exactly once. "
     "A provider that fails or runs out of time is reported in `failures`; the others' "
     "rooms are still returned. `first` is 1 to 100."
 )

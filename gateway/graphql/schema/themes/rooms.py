@@ -12,7 +12,7 @@ from providers import RoomPage
 __all__ = ["THEME_ROOMS_DOC", "theme_rooms"]
 
 THEME_ROOMS_DOC = (
-    "Rooms that use a theme, in the provider's own order, `first` (1 to 100) at a time; "
+    "Rooms that use a theme, newest createdAt first, `first` (1 to 100) at a time; "
     "`after` is the `endCursor` of an earlier page for the same theme. Needs `themes:read` "
     "and `rooms:read` (the answer is rooms). An unknown theme is NOT_FOUND; a provider "
     "without themes is UNSUPPORTED; a provider failure fails the query (`failures` stays empty)."
