@@ -30,6 +30,7 @@ from providers.errors import (
     WebhookError,
 )
 from providers.models import (
+    LIFECYCLE_EVENT_TYPES,
     UNSET,
     Capability,
     DialInNumber,
@@ -45,6 +46,7 @@ from providers.models import (
     RoomSpec,
     RoomUpdate,
     Session,
+    StreamKind,
     Theme,
     ThemeLogos,
     ThemeSpec,
@@ -60,6 +62,7 @@ from providers.models import (
 from providers.registry import REGISTRY
 
 __all__ = [
+    "LIFECYCLE_EVENT_TYPES",
     "REGISTRY",
     "UNSET",
     "Capability",
@@ -94,6 +97,7 @@ __all__ = [
     "RoomUpdate",
     "Sandbox",
     "Session",
+    "StreamKind",
     "Theme",
     "ThemeLogos",
     "ThemeSpec",

@@ -225,7 +225,16 @@ class RedisEventBus(LogBus):
         if isinstance(entries, Exception):
             raise BusUnavailable("the event log (Redis) answered an error") from entries
         _check_position(position[2], int(counter or 0), int(counter or 0) - int(length))
-        return [self._decode_entry(entry_id, fields) for entry_id, fields in entries]
+        return [item for entry_id, fields in entries if (item := self._readable(entry_id, fields))]
+
+    def _readable(self, entry_id: str, fields: dict[str, str]) -> StoredEvent | None:
+        """The entry's event; ``None`` (logged) for one this version cannot read, e.g. an
+        event type added by a newer replica during a rolling upgrade."""
+        try:
+            return self._decode_entry(entry_id, fields)
+        except (KeyError, ValueError):
+            log.exception("event bus: skipping unreadable stream entry %s", entry_id)
+            return None
 
     async def _ensure_live(self) -> None:
         if self._reader is None:

@@ -7,9 +7,17 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from providers import REGISTRY, Capability, EventType, JoinApproval, RoomKind
+from providers import REGISTRY, Capability, EventType, JoinApproval, RoomKind, StreamKind
 
-__all__ = ["Capability", "EventType", "JoinApproval", "Provider", "RoomKind", "provider_name"]
+__all__ = [
+    "Capability",
+    "EventType",
+    "JoinApproval",
+    "Provider",
+    "RoomKind",
+    "StreamKind",
+    "provider_name",
+]
 
 strawberry.enum(Capability, description="What a provider can do through the gateway.")
 strawberry.enum(EventType, description="Normalized event types.")
@@ -18,6 +26,9 @@ strawberry.enum(
     description="Instant rooms expire soon after use; long-term rooms live until their expiry.",
 )
 strawberry.enum(JoinApproval, description="Who must approve a participant before they join.")
+strawberry.enum(
+    StreamKind, description="A live stream: HLS for viewers, or RTMP out to a platform."
+)
 
 if TYPE_CHECKING:
 

@@ -132,3 +132,25 @@ async def test_reader_recovers_from_an_unexpected_failure(
     finally:
         await admin.aclose()
         await bus.aclose()
+
+
+async def test_replay_skips_an_entry_of_an_event_type_it_does_not_know(
+    redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a newer replica appended a type this version lacks (a rolling upgrade)
+    bus = RedisEventBus(EventSettings(redis_prefix=redis_prefix), REDIS_URL)
+    await bus.start()
+    admin = Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        await bus.publish([make_event("before")], NOW)
+        start = bus.start_cursor()
+        newer = '{"type": "ROOM_TELEPORTED", "received_at": "2024-01-01T00:00:00+00:00"}'
+        await admin.xadd(bus.stream_key, {"e": newer, "s": "2"})
+        await admin.set(bus.counter_key, 2)
+        await bus.publish([make_event("after")], NOW)
+        async with bus.subscribe(after=start) as stream:
+            assert labels(await asyncio.wait_for(collect(stream, 2), 10)) == ["before", "after"]
+    finally:
+        await admin.aclose()
+        await bus.aclose()
+    assert "unreadable stream entry" in caplog.text
