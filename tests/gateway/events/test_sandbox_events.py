@@ -118,6 +118,7 @@ async def test_a_room_the_sandbox_does_not_have_is_404_naming_it(provider: str) 
         ({"durationSeconds": "60"}, "durationSeconds must be a number"),
         ({"durationSeconds": True}, "durationSeconds must be a number"),
         ({"isHost": "yes"}, "isHost must be true or false"),
+        ({"streamKind": "SRT"}, "streamKind must be one of HLS, RTMP"),
     ],
 )
 async def test_unknown_or_mistyped_details_are_400_naming_them(
