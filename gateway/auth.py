@@ -62,6 +62,8 @@ class Principal:
 
     subject: str | None
     scopes: frozenset[str]
+    #: the tenant named by the token (``AuthSettings.tenant_claim``); ``None``: the default one
+    tenant: str | None = None
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
@@ -90,8 +92,11 @@ class Authenticator:
             return ANONYMOUS_ALL
         claims = self._decode(_bearer_token(authorization))
         subject = claims.get("sub")
+        tenant = claims.get(self._settings.tenant_claim)
         return Principal(
-            subject=str(subject) if subject is not None else None, scopes=_scopes(claims)
+            subject=str(subject) if subject is not None else None,
+            scopes=_scopes(claims),
+            tenant=str(tenant) if tenant is not None else None,
         )
 
     def authenticate_init(self, payload: Mapping[str, object]) -> Principal:

@@ -18,6 +18,8 @@ from gateway.settings import AuthMode, Settings, describe_validation_error
 __all__ = ["main"]
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+#: seconds a worker process may take to answer its supervisor (imports included)
+WORKER_HEALTHCHECK_SECONDS = 30
 
 DEV_BANNER = """
 ==============================================================================
@@ -108,8 +110,15 @@ def _serve(args: argparse.Namespace) -> None:
         return
     if settings.redis_url is None:
         _fail("--workers > 1 needs GATEWAY_REDIS_URL: workers share events and caches there")
-    # each worker process builds its app (and reads the same environment) itself
-    uvicorn.run("gateway.app:create_app", factory=True, workers=args.workers, **options)
+    # each worker process builds its app (and reads the same environment) itself; a worker
+    # still importing on a busy host must not be killed as hung (uvicorn allows 5 s)
+    uvicorn.run(
+        "gateway.app:create_app",
+        factory=True,
+        workers=args.workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        **options,
+    )
 
 
 def _dev(args: argparse.Namespace) -> None:

@@ -60,6 +60,7 @@ async def readyz(request: Request) -> JSONResponse:
         "webhooks": services.ingest.stats.as_dict(),
         "roomLifecycle": services.lifecycle.stats.as_dict(),
         "subscriptions": request.app.state.shared_payloads.stats(),
+        "outbound": services.outbound.stats(),
     }
     body = {"status": "ready" if ready else "unavailable", "checks": checks, "details": details}
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -12,10 +12,12 @@ from typing import Any
 
 from gateway.events import EventBus, WebhookIngest, create_bus
 from gateway.events.lifecycle import RoomLifecycle
+from gateway.outbound import Outbound, create_endpoint_store
 from gateway.settings import Settings
 from gateway.state import StateProjector, StateStore, create_state_store
 from providers import (
     REGISTRY,
+    Capability,
     KeyValueStore,
     NotConfigured,
     ProviderAdapter,
@@ -56,17 +58,23 @@ class Services:
     providers: dict[str, ProviderHandle] = field(default_factory=dict)
     ingest: WebhookIngest = field(init=False)
     room_states: StateProjector = field(init=False)
+    outbound: Outbound = field(init=False)
     lifecycle: RoomLifecycle = field(init=False)
 
     def __post_init__(self) -> None:
         self.ingest = WebhookIngest(self.bus, self.adapter)
         self.lifecycle = RoomLifecycle(self.bus)
-        self.room_states = StateProjector(self.bus, self.state_store, self.settings.state)
+        self.room_states = StateProjector(
+            self.bus, self.state_store, self.settings.state, _history_providers()
+        )
+        outbound_store = create_endpoint_store(self.settings)
+        self.outbound = Outbound(self.bus, outbound_store, self.settings.outbound)
 
     async def start(self) -> None:
         """Start the background readers of the event log."""
         await self.bus.start()
         await self.room_states.start()
+        await self.outbound.start()
 
     def adapter(self, name: str) -> ProviderAdapter[Any]:
         """The adapter for ``name``; ``NotConfigured`` when it has no credentials here."""
@@ -79,6 +87,7 @@ class Services:
         return [handle for handle in self.providers.values() if handle.configured]
 
     async def aclose(self) -> None:
+        await self.outbound.aclose()
         await self.room_states.aclose()
         await self.bus.aclose()
         await self.state_store.aclose()
@@ -86,6 +95,17 @@ class Services:
             if handle.adapter is not None:
                 await handle.adapter.aclose()
         await self.store.close()
+
+
+def _history_providers() -> frozenset[str]:
+    """Providers whose sessions are built from their events: they send events but have no
+    sessions API."""
+    return frozenset(
+        name
+        for name, entry in REGISTRY.items()
+        if Capability.EVENTS in entry.adapter.capabilities
+        and Capability.SESSIONS not in entry.adapter.capabilities
+    )
 
 
 def _build_handle(entry: ProviderEntry, settings: Settings, store: KeyValueStore) -> ProviderHandle:

@@ -30,6 +30,7 @@ __all__ = [
     "AuthSettings",
     "EventSettings",
     "LimitSettings",
+    "OutboundSettings",
     "Settings",
     "StateSettings",
     "describe_validation_error",
@@ -54,6 +55,9 @@ class AuthSettings(BaseModel):
     public_key: str | None = None
     audience: str | None = None
     issuer: str | None = None
+    tenant_claim: str = Field(
+        default="tenant", min_length=1, description="the JWT claim that names the caller's tenant"
+    )
     leeway_seconds: float = Field(default=30.0, ge=0)
 
     @field_validator("jwt_secret")
@@ -173,7 +177,23 @@ class StateSettings(BaseModel):
         default=7 * 86_400.0, gt=0, description="Redis: a room state untouched this long is dropped"
     )
     max_rooms_in_memory: int = Field(
-        default=10_000, gt=0, description="in-process store: least recently changed rooms dropped"
+        default=10_000,
+        gt=0,
+        description="in-process store: rooms kept (and as many session histories and session "
+        "index entries); the least recently changed dropped",
+    )
+    sessions_per_room: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="sessions built from events: the newest kept per room",
+    )
+    participants_per_session: int = Field(
+        default=200,
+        ge=1,
+        le=1_000,
+        description="sessions built from events: participants listed per session (later "
+        "joiners are counted in the session's raw.droppedParticipants)",
     )
     idle_seconds: float = Field(
         default=86_400.0,
@@ -186,6 +206,49 @@ class StateSettings(BaseModel):
     snapshot_wait_seconds: float = Field(
         default=5.0, gt=0, description="how long a roomState read waits for the projection to start"
     )
+
+
+class OutboundSettings(BaseModel):
+    """Outbound webhooks (Standard Webhooks): who may be called, retries, limits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    allow_loopback: bool = Field(
+        default=False,
+        description="endpoints on loopback (http or https), for development and tests",
+    )
+    allow_private_networks: bool = Field(
+        default=False,
+        description="endpoints resolving to private ranges (10/8, 172.16/12, 192.168/16, "
+        "100.64/10, fc00::/7); link-local and other special ranges are always refused",
+    )
+    max_endpoints_per_tenant: int = Field(default=20, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0, description="one delivery, end to end")
+    max_in_flight: int = Field(default=50, gt=0, description="deliveries at once per process")
+    retry_initial_seconds: float = Field(default=1.0, gt=0)
+    retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="longest wait between two attempts (before jitter)"
+    )
+    disable_after_seconds: float = Field(
+        default=86_400.0,
+        gt=0,
+        description="an endpoint failing for this long (since failingSince) is disabled",
+    )
+    lease_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        description="Redis: how long a dead replica keeps an endpoint before another takes it",
+    )
+    refresh_seconds: float = Field(
+        default=5.0, gt=0, description="how often each replica looks for endpoints to deliver"
+    )
+    redis_pool_size: int = Field(default=10, ge=2, description="Redis connections per process")
+
+    @model_validator(mode="after")
+    def _backoff_bounds(self) -> OutboundSettings:
+        if self.retry_max_seconds < self.retry_initial_seconds:
+            raise ValueError("RETRY_MAX_SECONDS must be at least RETRY_INITIAL_SECONDS")
+        return self
 
 
 def _providers_model() -> type[BaseModel]:
@@ -216,6 +279,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     events: EventSettings = EventSettings()
     state: StateSettings = StateSettings()
+    outbound: OutboundSettings = OutboundSettings()
     cache_ttl_seconds: float = Field(default=30.0, ge=0)
     idempotency_ttl_seconds: float = Field(default=86_400.0, gt=0)
     sandbox: bool = Field(default=False, description="serve unconfigured providers from sandboxes")

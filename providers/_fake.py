@@ -12,13 +12,29 @@ from typing import Any
 
 import httpx
 
-__all__ = ["Fault", "FakeAPI", "Route", "json_response"]
+__all__ = ["Admission", "Fault", "FakeAPI", "JoinRefused", "Route", "json_response"]
 
 Handler = Callable[[httpx.Request, dict[str, str]], Awaitable[httpx.Response] | httpx.Response]
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
     return httpx.Response(status, json=body, headers=headers)
+
+
+class JoinRefused(Exception):
+    """A sandbox would not let these credentials into the room (the reason, never the token)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What a sandbox's join check let in: which room, as whom, and how."""
+
+    room_id: str
+    moderator: bool
+    #: the participant must wait for a moderator's approval
+    waiting: bool = False
+    participant_id: str | None = None
+    name: str | None = None
 
 
 @dataclass

@@ -39,6 +39,8 @@ __all__ = ["RETRYABLE_STATUSES", "describe_error_body", "error_for_response", "r
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 _SECRET_PARAMS = re.compile(r"(?i)(secretKey|token|api_key|apikey|secret|signature)=([^&\s\"']+)")
+#: a JWT (header and payload are base64url JSON objects): participant and server tokens
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.[\w-]*")
 _BACKOFF_BASE = 0.1
 _BACKOFF_CAP = 2.0
 #: longest provider message kept in an error (a proxy's HTML page can be megabytes)
@@ -49,8 +51,11 @@ MessageExtractor = Callable[[Any], str | None]
 
 
 def redact(text: str) -> str:
-    """Hide credential values that travel in query strings (e.g. Metered's ``secretKey``)."""
-    # every log record's arguments pass here: most hold no "=" and need no regex
+    """Hide credential values that travel in query strings (e.g. Metered's ``secretKey``)
+    and bare JWTs (join tokens, wherever they appear)."""
+    # every log record's arguments pass here: most hold neither and need no regex
+    if "eyJ" in text:
+        text = _JWT.sub("***", text)
     return _SECRET_PARAMS.sub(r"\1=***", text) if "=" in text else text
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from urllib.parse import quote
@@ -24,13 +24,17 @@ from providers._transport import AiohttpTransport
 from providers.errors import InvalidRequest, ProviderUnavailable, UnsupportedOperation
 from providers.models import (
     Capability,
+    DialInNumber,
     EventType,
+    JoinGrant,
+    JoinRequest,
     MeetingEvent,
     Recording,
     Room,
     RoomPage,
     RoomSpec,
     RoomUpdate,
+    Session,
     Theme,
     ThemeLogos,
     ThemeSpec,
@@ -209,6 +213,18 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
     async def close_room(self, native_id: str) -> Room:
         raise self._unsupported("closing rooms")
 
+    async def join_room(self, native_id: str, request: JoinRequest) -> JoinGrant:
+        """Credentials to join an existing, open room; ``ResourceNotFound`` for an unknown
+        room. Nothing is issued before the provider confirmed the room."""
+        raise self._unsupported("joining rooms")
+
+    async def _room_to_join(self, native_id: str) -> Room:
+        """The room as the provider has it now; ``InvalidRequest`` when it is closed."""
+        room = await self.get_room(native_id)
+        if not room.available:
+            raise InvalidRequest(self.name, "roomId: the room is closed", field="roomId")
+        return room
+
     # themes
     async def list_themes(self) -> list[Theme]:
         raise self._unsupported("themes")
@@ -236,15 +252,64 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         """Set the given logos on a theme, all at once; the theme as it is afterwards."""
         raise self._unsupported("themes")
 
-    # recordings
+    # recordings (``Capability.RECORDINGS``; start and stop: ``RECORDINGS_CONTROL``)
     async def list_recordings(self, session_id: str) -> list[Recording]:
+        """Every recording of one session (none when the provider knows none)."""
         raise self._unsupported("recordings")
+
+    async def list_room_recordings(
+        self,
+        room_id: str,
+        session_id: str | None = None,
+        *,
+        known_sessions: Sequence[str] = (),
+    ) -> list[Recording]:
+        """Every recording of a room, or of one of its sessions.
+
+        ``known_sessions`` are the room's sessions the gateway learnt from its events, for
+        a provider that lists recordings only per session."""
+        raise self._unsupported("recordings")
+
+    async def list_all_recordings(self) -> list[Recording]:
+        """Every recording this account holds."""
+        raise self._unsupported("listing every recording (ask per room or session)")
+
+    async def start_recording(self, room_id: str) -> Recording:
+        """Start recording the room's running session; the new recording."""
+        raise self._unsupported("starting recordings")
+
+    async def stop_recording(self, room_id: str) -> Recording:
+        """Stop the room's running recording; that recording as it is now."""
+        raise self._unsupported("stopping recordings")
 
     async def get_recording(self, native_id: str) -> Recording:
         raise self._unsupported("recordings")
 
     async def delete_recording(self, native_id: str) -> None:
         raise self._unsupported("recordings")
+
+    # sessions (``SESSIONS``: list and read; ``SESSIONS_CONTROL``: end and remove) and dial-in
+    async def list_sessions(self, room_id: str | None = None) -> list[Session]:
+        """Every session of the room ``room_id`` (native id), newest first."""
+        raise self._unsupported("listing sessions")
+
+    async def get_session(self, session_id: str) -> Session:
+        """One session by native id; ``ResourceNotFound`` when unknown."""
+        raise self._unsupported("reading sessions")
+
+    async def end_session(self, room_id: str, session_id: str | None = None) -> Session:
+        """End the running session of the room; the session as it ended."""
+        raise self._unsupported("ending sessions")
+
+    async def remove_participant(
+        self, room_id: str, participant_id: str, session_id: str | None = None
+    ) -> Session:
+        """Remove a participant from the room's running session; the session afterwards."""
+        raise self._unsupported("removing participants")
+
+    async def dial_in_numbers(self) -> list[DialInNumber]:
+        """The phone numbers participants can dial into meetings from."""
+        raise self._unsupported("dial-in numbers")
 
     # webhooks
     async def parse_webhook(self, delivery: WebhookDelivery) -> list[MeetingEvent]:

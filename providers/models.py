@@ -21,10 +21,15 @@ __all__ = [
     "EventType",
     "LIFECYCLE_EVENT_TYPES",
     "JoinApproval",
+    "JoinGrant",
+    "JoinRequest",
     "LogoFile",
     "MeetingEvent",
+    "Participant",
+    "ParticipantRole",
     "Recording",
     "RecordingOptions",
+    "RecordingStatus",
     "Room",
     "RoomKind",
     "RoomPage",
@@ -63,10 +68,20 @@ class Capability(enum.Enum):
     ROOMS_GET = "ROOMS_GET"
     ROOMS_UPDATE = "ROOMS_UPDATE"
     ROOMS_CLOSE = "ROOMS_CLOSE"
+    ROOMS_JOIN = "ROOMS_JOIN"
     THEMES = "THEMES"
+    #: read, list and delete recordings
     RECORDINGS = "RECORDINGS"
+    #: start and stop the recording of a room
+    RECORDINGS_CONTROL = "RECORDINGS_CONTROL"
     EVENTS = "EVENTS"
     EVENTS_SIGNED = "EVENTS_SIGNED"
+    #: the provider lists and reads sessions through its own API (else they come from events)
+    SESSIONS = "SESSIONS"
+    #: the provider can end a session and remove a participant
+    SESSIONS_CONTROL = "SESSIONS_CONTROL"
+    #: the provider publishes phone numbers to dial into its meetings
+    DIAL_IN = "DIAL_IN"
 
 
 class EventType(enum.Enum):
@@ -101,6 +116,20 @@ class StreamKind(enum.Enum):
     RTMP = "RTMP"
 
 
+class RecordingStatus(enum.Enum):
+    """Where a recording is in its life; each adapter documents how its provider's
+    states map here."""
+
+    STARTING = "STARTING"
+    RECORDING = "RECORDING"
+    STOPPING = "STOPPING"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+    DELETED = "DELETED"
+    UNKNOWN = "UNKNOWN"
+
+
 class RoomKind(enum.Enum):
     INSTANT = "INSTANT"
     LONG_TERM = "LONG_TERM"
@@ -110,6 +139,11 @@ class JoinApproval(enum.Enum):
     NONE = "NONE"
     AFTER_OWNER_ONLY = "AFTER_OWNER_ONLY"
     EXPLICIT_APPROVAL = "EXPLICIT_APPROVAL"
+
+
+class ParticipantRole(enum.Enum):
+    HOST = "HOST"
+    GUEST = "GUEST"
 
 
 def global_id(provider: str, native_id: str) -> str:
@@ -183,6 +217,36 @@ class RoomPage:
 
     rooms: tuple[Room, ...]
     next_cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    """Who joins a room and for how long their credentials should work."""
+
+    role: ParticipantRole = ParticipantRole.GUEST
+    participant_id: str | None = None
+    participant_name: str | None = None
+    ttl_seconds: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class JoinGrant:
+    """What a participant needs to join: a page to open, a client-SDK token, or both.
+
+    ``token`` is a credential: it is kept out of ``repr`` (and so out of logs).
+    """
+
+    provider: str
+    native_room_id: str
+    role: ParticipantRole
+    url: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
+    participant_id: str | None = None
+
+    @property
+    def room_id(self) -> str:
+        return global_id(self.provider, self.native_room_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,15 +350,35 @@ class Recording:
     raw: JsonObject
     session_id: str | None = None
     room_native_id: str | None = None
-    status: str | None = None
+    status: RecordingStatus = RecordingStatus.UNKNOWN
     started_at: datetime | None = None
     ended_at: datetime | None = None
     url: str | None = None
     duration_seconds: float | None = None
+    size_bytes: float | None = None
+
+    @property
+    def id(self) -> str:
+        return global_id(self.provider, self.native_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Someone who took part in a session; ``present`` while still in it."""
+
+    id: str
+    name: str | None = None
+    role: str | None = None
+    is_host: bool | None = None
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    present: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Session:
+    """One meeting held in a room; ``active`` while it runs."""
+
     provider: str
     native_id: str
     raw: JsonObject
@@ -302,6 +386,12 @@ class Session:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     status: str | None = None
+    active: bool = False
+    participants: tuple[Participant, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return global_id(self.provider, self.native_id)
 
 
 @dataclass(frozen=True, slots=True)

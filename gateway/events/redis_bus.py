@@ -225,16 +225,30 @@ class RedisEventBus(LogBus):
         if isinstance(entries, Exception):
             raise BusUnavailable("the event log (Redis) answered an error") from entries
         _check_position(position[2], int(counter or 0), int(counter or 0) - int(length))
-        return [item for entry_id, fields in entries if (item := self._readable(entry_id, fields))]
+        page: list[StoredEvent] = []
+        for entry_id, fields in entries:
+            item, position = self._decoded(entry_id, fields, position)
+            if item is not None:
+                page.append(item)
+        if len(entries) == limit and len(page) < limit:
+            # unreadable entries were skipped: fill the page, so a short page still means
+            # the end of the log to the replay
+            page += await self._read_after(position, limit - len(page))
+        return page
 
-    def _readable(self, entry_id: str, fields: dict[str, str]) -> StoredEvent | None:
-        """The entry's event; ``None`` (logged) for one this version cannot read, e.g. an
-        event type added by a newer replica during a rolling upgrade."""
+    def _decoded(
+        self, entry_id: str, fields: dict[str, str], previous: Position
+    ) -> tuple[StoredEvent | None, Position]:
+        """The entry's event and position; ``None`` for an entry that does not decode (one
+        written by a newer version, with an event type this one does not know), skipped."""
         try:
-            return self._decode_entry(entry_id, fields)
+            item = self._decode_entry(entry_id, fields)
         except (KeyError, ValueError):
-            log.exception("event bus: skipping unreadable stream entry %s", entry_id)
-            return None
+            log.warning("event bus: skipping unreadable stream entry %s", entry_id)
+            counter = fields.get("s", "")
+            skipped = int(counter) if counter.isdigit() else previous[2]
+            return None, (*parse_stream_id(entry_id), skipped)
+        return item, item.position
 
     async def _ensure_live(self) -> None:
         if self._reader is None:
@@ -295,12 +309,9 @@ class RedisEventBus(LogBus):
 
     def _dispatch(self, entry_id: str, fields: dict[str, str], previous: Position) -> Position:
         """Offer one entry to the local subscribers; the reader's position after it."""
-        try:
-            item = self._decode_entry(entry_id, fields)
-        except (KeyError, ValueError):
-            log.exception("event bus: skipping unreadable stream entry %s", entry_id)
-            counter = fields.get("s", "")
-            return (*parse_stream_id(entry_id), int(counter) if counter.isdigit() else previous[2])
+        item, position = self._decoded(entry_id, fields, previous)
+        if item is None:
+            return position
         missed = item.position[2] - previous[2] - 1
         if missed > 0:
             # appended and trimmed before this reader saw them (an outage, or a burst larger

@@ -7,13 +7,24 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from providers import REGISTRY, Capability, EventType, JoinApproval, RoomKind, StreamKind
+from providers import (
+    REGISTRY,
+    Capability,
+    EventType,
+    JoinApproval,
+    ParticipantRole,
+    RecordingStatus,
+    RoomKind,
+    StreamKind,
+)
 
 __all__ = [
     "Capability",
     "EventType",
     "JoinApproval",
+    "ParticipantRole",
     "Provider",
+    "RecordingStatus",
     "RoomKind",
     "StreamKind",
     "provider_name",
@@ -26,6 +37,18 @@ strawberry.enum(
     description="Instant rooms expire soon after use; long-term rooms live until their expiry.",
 )
 strawberry.enum(JoinApproval, description="Who must approve a participant before they join.")
+strawberry.enum(
+    RecordingStatus,
+    description="Where a recording is in its life. Vonage: started and paused are RECORDING, "
+    "stopped is PROCESSING (uploading), uploaded is READY. VideoSDK: READY once it has a "
+    "file, RECORDING before (also while processing after a stop, except in the answer of "
+    "stopRecording, which says PROCESSING).",
+)
+strawberry.enum(
+    ParticipantRole,
+    description="How a participant joins: HOST may moderate (Vonage host URL, Metered "
+    "isAdmin token, VideoSDK allow_mod); GUEST may not.",
+)
 strawberry.enum(
     StreamKind, description="A live stream: HLS for viewers, or RTMP out to a platform."
 )

@@ -7,9 +7,9 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from gateway.graphql.context import Info
-from gateway.graphql.errors import ErrorCode
+from gateway.graphql.errors import ErrorCode, GatewayError
 
-__all__ = ["requires"]
+__all__ = ["demand", "requires"]
 
 
 def requires(scope: str) -> type[BasePermission]:
@@ -26,3 +26,10 @@ def requires(scope: str) -> type[BasePermission]:
 
     RequiresScope.__name__ = f"Requires_{scope.replace(':', '_')}"
     return RequiresScope
+
+
+def demand(info: Info, scope: str) -> None:
+    """Inside a resolver whose scope depends on its arguments: ``FORBIDDEN`` without ``scope``,
+    the same error a ``requires`` permission class gives."""
+    if not info.context.principal.allows(scope):
+        raise GatewayError(f"missing scope {scope}", ErrorCode.FORBIDDEN, scope=scope)

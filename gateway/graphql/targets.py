@@ -27,7 +27,13 @@ _OPERATIONS = {
     Capability.ROOMS_GET: "reading rooms",
     Capability.ROOMS_UPDATE: "updating rooms",
     Capability.ROOMS_CLOSE: "closing rooms",
+    Capability.ROOMS_JOIN: "joining rooms",
     Capability.THEMES: "themes",
+    Capability.RECORDINGS: "recordings",
+    Capability.RECORDINGS_CONTROL: "starting and stopping recordings",
+    Capability.SESSIONS: "a sessions API",
+    Capability.SESSIONS_CONTROL: "ending sessions or removing participants",
+    Capability.DIAL_IN: "dial-in numbers",
 }
 
 

@@ -16,12 +16,14 @@ from datetime import UTC, datetime
 from gateway.events import BusUnavailable, EventBus, InvalidCursor, StoredEvent, SubscriberTooSlow
 from gateway.events.model import Position
 from gateway.settings import StateSettings
+from gateway.state.history import HistoryLimits, SessionHistory, apply_history, session_of_event
 from gateway.state.model import RoomSnapshot
 from gateway.state.reducer import apply_event, empty_state
 from gateway.state.store import StateStore
+from gateway.tasks import cancel_until_done
 from providers import global_id
 
-__all__ = ["StateProjector", "room_key"]
+__all__ = ["StateProjector", "history_key", "room_key", "session_index_key"]
 
 log = logging.getLogger("gateway.state")
 
@@ -34,29 +36,48 @@ def room_key(provider: str, room_native_id: str) -> str:
     return global_id(provider, room_native_id)
 
 
+def history_key(provider: str, room_native_id: str) -> str:
+    """Where a room's sessions built from events are kept."""
+    return "sessions|" + global_id(provider, room_native_id)
+
+
+def session_index_key(provider: str, session_native_id: str) -> str:
+    """Where the room of a session built from events is found."""
+    return "session|" + global_id(provider, session_native_id)
+
+
 class StateProjector:
     """Applies the log to the room states, from where any replica left off."""
 
-    def __init__(self, bus: EventBus, store: StateStore, settings: StateSettings) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        store: StateStore,
+        settings: StateSettings,
+        history_providers: frozenset[str] = frozenset(),
+    ) -> None:
+        """``history_providers``: the providers whose sessions are built from events."""
         self._bus = bus
         self._store = store
         self._settings = settings
+        self._history_providers = history_providers
+        self._limits = HistoryLimits(settings.sessions_per_room, settings.participants_per_session)
         self._task: asyncio.Task[None] | None = None
         self._caught_up = asyncio.Event()
         self.applied_cursor: str | None = None
         self.applied_position: Position | None = None
         self._unsaved = 0
+        self._closing = False
 
     async def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="room-state-projector")
 
     async def aclose(self) -> None:
+        self._closing = True
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_until_done(task)
         if self._unsaved and self.applied_cursor is not None:
             with contextlib.suppress(BusUnavailable):
                 await self._store.set_progress(self.applied_cursor)
@@ -79,38 +100,56 @@ class StateProjector:
 
     async def current(self, provider: str, room_native_id: str) -> RoomSnapshot:
         """The stored state of the room (empty when no event touched it)."""
-        stored = await self._store.get(room_key(provider, room_native_id))
-        if stored is None:
-            return empty_state(provider, room_native_id, datetime.now(UTC))
-        return RoomSnapshot.from_json(stored)
+        key = room_key(provider, room_native_id)
+        stored = _readable_state(key, await self._store.get(key))
+        return stored or empty_state(provider, room_native_id, datetime.now(UTC))
+
+    async def history(self, provider: str, room_native_id: str) -> SessionHistory:
+        """The room's sessions built from events (none when no event touched it)."""
+        key = history_key(provider, room_native_id)
+        return _readable_history(key, await self._store.get(key))
+
+    async def session_room(self, provider: str, session_native_id: str) -> str | None:
+        """The native id of the room a session built from events was held in."""
+        stored = await self._store.get(session_index_key(provider, session_native_id))
+        return None if stored is None else stored.decode()
 
     async def _run(self) -> None:
         after = await self._resume_point()
         failures = 0
-        while True:
+        while not self._closing:
             try:
                 after = await self._follow(after)
                 failures = 0
+                continue
             except SubscriberTooSlow as exc:
                 after = exc.resume_after
+                continue
             except InvalidCursor:
                 log.warning(
                     "room state: events after the last one applied left the event log "
                     "(retention) before they were applied; continuing from the newest event"
                 )
                 after = None
+                continue
             except BusUnavailable:
-                delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
-                failures += 1
-                await asyncio.sleep(delay)
-                after = self.applied_cursor or after
+                if self._closing:
+                    return
+            except Exception:
+                # a bug must not stop every room's state for good: say so, and go on
+                log.exception("room state: applying the event log failed; retrying")
+            delay = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
+            failures += 1
+            await asyncio.sleep(delay)
+            after = self.applied_cursor or after
 
     async def _resume_point(self) -> str | None:
-        while True:
+        while not self._closing:
             try:
                 return await self._store.progress() or self._bus.start_cursor()
             except BusUnavailable:
                 await asyncio.sleep(_RETRY_SECONDS[-1])
+        return None
 
     async def _follow(self, after: str | None) -> str | None:
         """Apply events after ``after`` until the bus ends; the cursor to resume from."""
@@ -136,13 +175,17 @@ class StateProjector:
         event = stored.event
         if event.room_native_id is None:
             return
-        key = room_key(event.provider, event.room_native_id)
+        await self._apply_state(stored, event.room_native_id)
+        if event.provider in self._history_providers:
+            await self._apply_history(stored, event.room_native_id)
+
+    async def _apply_state(self, stored: StoredEvent, room_native_id: str) -> None:
+        event = stored.event
+        key = room_key(event.provider, room_native_id)
         for _ in range(_WRITE_ATTEMPTS):
             current = await self._store.get(key)
-            state = (
-                RoomSnapshot.from_json(current)
-                if current is not None
-                else empty_state(event.provider, event.room_native_id, stored.received_at)
+            state = _readable_state(key, current) or empty_state(
+                event.provider, room_native_id, stored.received_at
             )
             changed = apply_event(state, stored)
             if changed is state or await self._store.replace(key, current, changed.to_json()):
@@ -153,3 +196,54 @@ class StateProjector:
             event.id,
             _WRITE_ATTEMPTS,
         )
+
+    async def _apply_history(self, stored: StoredEvent, room_native_id: str) -> None:
+        """Compare-and-set like the state; the session's index entry is written first, so
+        a session listed in a history can always be found by id."""
+        event = stored.event
+        key = history_key(event.provider, room_native_id)
+        for _ in range(_WRITE_ATTEMPTS):
+            current = await self._store.get(key)
+            history = _readable_history(key, current)
+            changed = apply_history(history, stored, self._limits)
+            if changed is history:
+                return
+            session = session_of_event(history, event)
+            if session is not None and history.find(session) is None:
+                await self._index(event.provider, session, room_native_id)
+            if await self._store.replace(key, current, changed.to_json()):
+                return
+        log.warning("session history of %s: event %s not applied", key, event.id)
+
+    async def _index(self, provider: str, session: str, room_native_id: str) -> None:
+        key = session_index_key(provider, session)
+        value = room_native_id.encode()
+        current = await self._store.get(key)
+        if current != value:
+            await self._store.replace(key, current, value)
+
+
+#: what a stored record that does not decode raises (damaged, or written by another version)
+_UNREADABLE = (ValueError, KeyError, TypeError, IndexError)
+
+
+def _readable_state(key: str, stored: bytes | None) -> RoomSnapshot | None:
+    """The stored state; ``None`` when there is none or it does not decode (then the room
+    starts again from the event being applied, rather than stopping every room)."""
+    if stored is None:
+        return None
+    try:
+        return RoomSnapshot.from_json(stored)
+    except _UNREADABLE:
+        log.warning("room state of %s is unreadable; starting it again", key)
+        return None
+
+
+def _readable_history(key: str, stored: bytes | None) -> SessionHistory:
+    if stored is None:
+        return SessionHistory()
+    try:
+        return SessionHistory.from_json(stored)
+    except _UNREADABLE:
+        log.warning("session history of %s is unreadable; starting it again", key)
+        return SessionHistory()

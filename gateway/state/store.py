@@ -47,24 +47,37 @@ class StateStore(Protocol):
     async def aclose(self) -> None: ...
 
 
+def key_kind(key: str) -> tuple[str, str]:
+    """``("", key)`` for a room state's key, ``(kind, rest)`` for ``"<kind>|<rest>"``
+    (another projection's key, e.g. ``sessions|vonage:room-1``)."""
+    kind, sep, rest = key.partition("|")
+    # a room key starts "<provider>:", so a "|" after a ":" belongs to a native id
+    return (kind, rest) if sep and ":" not in kind else ("", key)
+
+
 class MemoryStateStore:
-    """Bounded: the least recently written room is dropped past ``max_rooms``."""
+    """Bounded: past ``max_rooms`` keys of one kind (room states, session histories,
+    session index entries), the least recently written of that kind is dropped."""
 
     def __init__(self, max_rooms: int) -> None:
-        self._rooms: OrderedDict[str, bytes] = OrderedDict()
+        self._kinds: dict[str, OrderedDict[str, bytes]] = {}
         self._max_rooms = max_rooms
         self._progress: str | None = None
 
     async def get(self, room_key: str) -> bytes | None:
-        return self._rooms.get(room_key)
+        kind, _ = key_kind(room_key)
+        keys = self._kinds.get(kind)
+        return None if keys is None else keys.get(room_key)
 
     async def replace(self, room_key: str, expected: bytes | None, value: bytes) -> bool:
-        if self._rooms.get(room_key) != expected:
+        kind, _ = key_kind(room_key)
+        keys = self._kinds.setdefault(kind, OrderedDict())
+        if keys.get(room_key) != expected:
             return False
-        self._rooms[room_key] = value
-        self._rooms.move_to_end(room_key)
-        while len(self._rooms) > self._max_rooms:
-            self._rooms.popitem(last=False)
+        keys[room_key] = value
+        keys.move_to_end(room_key)
+        while len(keys) > self._max_rooms:
+            keys.popitem(last=False)
         return True
 
     async def progress(self) -> str | None:
@@ -74,11 +87,12 @@ class MemoryStateStore:
         self._progress = cursor
 
     async def aclose(self) -> None:
-        self._rooms.clear()
+        self._kinds.clear()
 
 
 class RedisStateStore:
-    """One key per room, expiring ``ttl_seconds`` after its last change."""
+    """One key per room (and per kind of projection), expiring ``ttl_seconds`` after its
+    last change."""
 
     def __init__(self, url: str, prefix: str, ttl_seconds: float, pool_size: int) -> None:
         pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
@@ -95,7 +109,8 @@ class RedisStateStore:
         self._compare_and_set = self._client.register_script(_COMPARE_AND_SET)
 
     def _key(self, room_key: str) -> str:
-        return f"{self._prefix}:room:{room_key}"
+        kind, rest = key_kind(room_key)
+        return f"{self._prefix}:{kind or 'room'}:{rest}"
 
     async def get(self, room_key: str) -> bytes | None:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
 import httpx
@@ -25,7 +26,10 @@ from providers.metered.webhooks import parse_delivery
 from providers.models import (
     Capability,
     EventType,
+    JoinGrant,
+    JoinRequest,
     MeetingEvent,
+    ParticipantRole,
     Room,
     RoomPage,
     RoomSpec,
@@ -65,6 +69,7 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
             Capability.ROOMS_GET,
             Capability.ROOMS_UPDATE,
             Capability.ROOMS_CLOSE,
+            Capability.ROOMS_JOIN,
             Capability.EVENTS,
         }
     )
@@ -188,6 +193,29 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
             is_admin=body["isAdmin"],
             global_token=body.get("globalToken", False),
             expires_at=parse_instant(body.get("expireUnixSec")),
+        )
+
+    async def join_room(self, native_id: str, request: JoinRequest) -> JoinGrant:
+        """A token for this room only (``isAdmin`` for a host) and the room's page."""
+        room = await self._room_to_join(native_id)
+        options: JoinTokenOptions = {
+            "is_admin": request.role is ParticipantRole.HOST,
+            "expires_at": datetime.fromtimestamp(self.clock(), UTC)
+            + timedelta(seconds=request.ttl_seconds),
+        }
+        if request.participant_name is not None:
+            options["name"] = request.participant_name
+        if request.participant_id is not None:
+            options["external_user_id"] = request.participant_id
+        token = await self.create_join_token(room.native_id, **options)
+        return JoinGrant(
+            provider=self.name,
+            native_room_id=room.native_id,
+            role=request.role,
+            url=room.guest_url,
+            token=token.token,
+            expires_at=token.expires_at,
+            participant_id=request.participant_id,
         )
 
     async def parse_webhook(self, delivery: WebhookDelivery) -> list[MeetingEvent]:

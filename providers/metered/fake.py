@@ -21,7 +21,7 @@ import httpx
 import jwt
 from pydantic import SecretStr
 
-from providers._fake import FakeAPI, json_response
+from providers._fake import Admission, FakeAPI, JoinRefused, json_response
 from providers.errors import UnsupportedOperation
 from providers.metered.auth import SECRET_PARAM
 from providers.metered.options import BOOL_FIELDS, INT_FIELDS, ROOM_NAME, TEXT_FIELDS
@@ -229,6 +229,43 @@ class FakeMetered(FakeAPI):
             return _room_not_found()
         claims = {"data": {**data, "appName": self.app_name}, "iat": int(self.clock())}
         return json_response(200, {"token": jwt.encode(claims, self.token_key, "HS256")})
+
+    # joining
+    def check_join(self, room_name: str, token: str | None = None) -> Admission:
+        """Let a participant into a room as Metered's meeting page would, or raise
+        ``JoinRefused``: a private room needs a token this app signed for that room (or
+        every room), inside its validity window; ``isAdmin`` makes a moderator."""
+        room = self.rooms.get(room_name)
+        now = self.clock()
+        if room is None or room["archived"] or room.get("expireUnixSec", 2**63) <= now:
+            raise JoinRefused("no such open room")
+        if token is None:
+            if room["privacy"] == "private":
+                raise JoinRefused("a private room needs an access token")
+            return Admission(room_id=room_name, moderator=False)
+        data = self._token_data(token)
+        if data.get("roomName", room_name) != room_name or not (
+            "roomName" in data or data.get("globalToken")
+        ):
+            raise JoinRefused("the token is for another room")
+        if data.get("expireUnixSec", 2**63) <= now or data.get("notBeforeUnixSec", 0) > now:
+            raise JoinRefused("the token is outside its validity window")
+        return Admission(
+            room_id=room_name,
+            moderator=data.get("isAdmin") is True,
+            participant_id=data.get("externalUserId"),
+            name=data.get("name"),
+        )
+
+    def _token_data(self, token: str) -> dict[str, Any]:
+        try:
+            claims = jwt.decode(token, self.token_key, ["HS256"], options={"verify_iat": False})
+        except jwt.InvalidTokenError as exc:
+            raise JoinRefused(f"invalid token: {type(exc).__name__}") from None
+        data = claims.get("data")
+        if not isinstance(data, dict) or data.get("appName") != self.app_name:
+            raise JoinRefused("the token is for another app")
+        return data
 
     # webhooks
     def webhook(

@@ -1,8 +1,9 @@
 """VideoSDK adapter: rooms here; sessions and recordings in their own modules.
 
-VideoSDK rooms have no display name, expiry, metadata, theme or join approval, and cannot
-be updated (the enable/disable endpoint is undocumented): those inputs are refused.
-Closing a room deactivates it for ever.
+VideoSDK rooms have no display name, expiry, metadata or theme, and cannot be updated (the
+enable/disable endpoint is undocumented): those inputs are refused. Join approval lives in
+participant tokens, not in the room: the gateway remembers it (see ``joins``). Closing a
+room deactivates it for ever.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from providers.errors import InvalidRequest, WebhookAuthError
 from providers.models import (
     Capability,
     EventType,
+    JoinApproval,
+    JoinGrant,
+    JoinRequest,
     MeetingEvent,
     RecordingOptions,
     Room,
@@ -28,6 +32,7 @@ from providers.models import (
     WebhookDelivery,
 )
 from providers.videosdk._base import segment
+from providers.videosdk.joins import approval_key, participant_grant
 from providers.videosdk.keys import PublicKeySource
 from providers.videosdk.options import room_body
 from providers.videosdk.payloads import PROVIDER, records, to_room
@@ -72,9 +77,13 @@ class VideoSDKAdapter(RecordingOperations):
             Capability.ROOMS_LIST,
             Capability.ROOMS_GET,
             Capability.ROOMS_CLOSE,
+            Capability.ROOMS_JOIN,
             Capability.RECORDINGS,
+            Capability.RECORDINGS_CONTROL,
             Capability.EVENTS,
             Capability.EVENTS_SIGNED,
+            Capability.SESSIONS,
+            Capability.SESSIONS_CONTROL,
         }
     )
     event_types = frozenset(
@@ -113,11 +122,27 @@ class VideoSDKAdapter(RecordingOperations):
         if "autoStartConfig" in body and "recording" in body["autoStartConfig"]:
             # the documented answer does not echo autoStartConfig; it was accepted as sent
             room = dataclasses.replace(room, recording=RecordingOptions(auto_record=True))
+        if spec.join_approval is not None:
+            await self.store.set(approval_key(room.native_id), spec.join_approval.value)
+            room = dataclasses.replace(room, join_approval=spec.join_approval)
         return room
 
     async def get_room(self, native_id: str) -> Room:
-        """A room by roomId or customRoomId."""
-        return to_room(await self._object("GET", f"/rooms/{segment(native_id)}"))
+        """A room by roomId or customRoomId, with the join approval given at creation."""
+        room = to_room(await self._object("GET", f"/rooms/{segment(native_id)}"))
+        approval = await self._approval(room.native_id)
+        return room if approval is None else dataclasses.replace(room, join_approval=approval)
+
+    async def _approval(self, room_id: str) -> JoinApproval | None:
+        value = await self.store.get(approval_key(room_id))
+        return None if value is None else JoinApproval(value)
+
+    async def join_room(self, native_id: str, request: JoinRequest) -> JoinGrant:
+        """A participant token for the room, minted here after the room was confirmed."""
+        room = await self._room_to_join(native_id)
+        return participant_grant(
+            self.settings, room.native_id, request, room.join_approval, now=self.clock()
+        )
 
     async def validate_room(self, native_id: str) -> Room:
         """Check that a room exists (GET per the docs, POST per their endpoint list)."""

@@ -17,11 +17,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
+import jwt
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
 
-from providers._fake import json_response
+from providers._fake import Admission, JoinRefused, json_response
 from providers.errors import UnsupportedOperation
 from providers.models import EventType, WebhookDelivery
 from providers.videosdk._fake_core import BASE_URL, Record, error
@@ -156,6 +157,45 @@ class FakeVideoSDK(FakeMedia):
         legacy |= {"meetingId": room["roomId"], "userMeetingId": room.get("customRoomId")}
         legacy |= {k: room[k] for k in ("userId", "createdAt", "updatedAt")}
         return json_response(200, legacy | {"user": self._user(), "id": room["id"]})
+
+    # joining
+    def check_join(self, room_id: str, token: str) -> Admission:
+        """Let a participant token into a room as VideoSDK's meeting servers would, or raise
+        ``JoinRefused``: signed with the secret, this API key, not expired, an ``rtc`` role,
+        ``allow_join`` or ``ask_join``, and the room it names (by roomId) open."""
+        room = self.find_room(room_id)
+        if room is None or room["disabled"]:
+            raise JoinRefused("no such open room")
+        try:
+            claims = jwt.decode(
+                token, self.secret, algorithms=["HS256"], options={"verify_exp": False}
+            )
+        except jwt.InvalidTokenError as exc:
+            raise JoinRefused(f"invalid token: {type(exc).__name__}") from None
+        self._check_participant_claims(claims, room["roomId"])
+        granted = set(claims["permissions"])
+        return Admission(
+            room_id=room["roomId"],
+            moderator="allow_mod" in granted,
+            waiting="allow_join" not in granted,
+            participant_id=claims.get("participantId"),
+        )
+
+    def _check_participant_claims(self, claims: Mapping[str, Any], room_id: str) -> None:
+        exp = claims.get("exp")
+        problems = {
+            "expired": not isinstance(exp, int | float) or exp <= self.clock(),
+            "another API key": claims.get("apikey") != self.api_key,
+            "no join permission": not {"allow_join", "ask_join"}
+            & set(claims.get("permissions") or []),
+            "no rtc role": "rtc" not in (claims.get("roles") or ["rtc"]),
+            "another room": claims.get("roomId", room_id) != room_id,
+            "roomId, participantId and roles need version 2": claims.get("version") != 2
+            and bool({"roomId", "participantId", "roles"} & set(claims)),
+        }
+        for reason, failed in problems.items():
+            if failed:
+                raise JoinRefused(reason)
 
     # webhook signing
     @property

@@ -153,7 +153,6 @@ def _check_spec(spec: RoomSpec) -> None:
         ("expiresAt", spec.expires_at is not None, "no expiry (see autoCloseConfig)"),
         ("metadata", spec.metadata is not None, "no metadata"),
         ("themeId", spec.theme_id is not None, "no theme"),
-        ("joinApproval", spec.join_approval is not None, "no join approval (tokens carry it)"),
         (
             "recording.recordOnlyOwner",
             recording is not None and recording.record_only_owner,

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from providers.errors import ProviderUnavailable
-from providers.models import JsonObject, Recording, RecordingOptions, Room, Session
+from providers.models import (
+    JsonObject,
+    Participant,
+    Recording,
+    RecordingOptions,
+    RecordingStatus,
+    Room,
+    Session,
+)
 
 __all__ = [
     "PROVIDER",
     "PageInfo",
     "ParticipantVisit",
     "SessionParticipant",
+    "neutral_participant",
     "parse_time",
     "records",
     "to_page",
@@ -108,7 +117,10 @@ def to_room(data: Mapping[str, Any]) -> Room:
 
 
 def to_session(data: Mapping[str, Any]) -> Session:
-    """A session from the sessions API (list, get, end, remove participant)."""
+    """A session from the sessions API (list, get, end, remove participant), with the
+    participants it carries; ``status`` "ongoing" (or no ``end``) means active."""
+    status = _text(data.get("status"))
+    active = status == "ongoing" if status is not None else data.get("end") is None
     return Session(
         provider=PROVIDER,
         native_id=_required_id(data, "id", "sessionId"),
@@ -116,29 +128,55 @@ def to_session(data: Mapping[str, Any]) -> Session:
         room_native_id=_text(data.get("roomId")),
         started_at=parse_time(data.get("start")),
         ended_at=parse_time(data.get("end")),
-        status=_text(data.get("status")),
+        status=status,
+        active=active,
+        participants=tuple(
+            neutral_participant(item, active) for item in to_participants(data.get("participants"))
+        ),
     )
 
 
-def _duration(file: Mapping[str, Any]) -> float | None:
-    value = _mapping(file.get("meta")).get("duration")
+def neutral_participant(participant: SessionParticipant, session_active: bool) -> Participant:
+    """First join and last leave of the ``timelog``; present while a visit is open."""
+    visits = participant.visits
+    open_visit = bool(visits) and visits[-1].ended_at is None
+    return Participant(
+        id=participant.participant_id,
+        name=participant.name,
+        joined_at=visits[0].started_at if visits else None,
+        left_at=None if open_visit or not visits else visits[-1].ended_at,
+        present=session_active and open_visit,
+    )
+
+
+def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
 
 
 def to_recording(data: Mapping[str, Any]) -> Recording:
-    """A recording; the file's ``fileUrl`` and ``meta.duration`` (seconds) when present."""
+    """A recording; the file's ``fileUrl``, ``meta.duration`` (s) and ``size`` when present.
+
+    The API gives a recording no status: one with a file is READY, one without is still
+    RECORDING (or being processed after a stop; the API does not tell which)."""
     file = _mapping(data.get("file"))
+    url = _text(file.get("fileUrl"))
+    duration = _number(_mapping(file.get("meta")).get("duration"))
+    started = parse_time(data.get("createdAt"))
+    ended = started + timedelta(seconds=duration) if started and duration is not None else None
     return Recording(
         provider=PROVIDER,
         native_id=_required_id(data, "id"),
         raw=data,
         session_id=_text(data.get("sessionId")),
         room_native_id=_text(data.get("roomId")),
-        status=_text(data.get("status")),
-        url=_text(file.get("fileUrl")),
-        duration_seconds=_duration(file),
+        status=RecordingStatus.READY if url else RecordingStatus.RECORDING,
+        started_at=started,
+        ended_at=ended,
+        url=url,
+        duration_seconds=duration,
+        size_bytes=_number(file.get("size")),
     )
 
 

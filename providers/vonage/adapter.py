@@ -7,14 +7,18 @@ Themes live in ``themes.py``; plumbing in ``core.py``. The API has no room delet
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from providers.errors import InvalidRequest, ProviderUnavailable
+from providers.errors import InvalidRequest, ProviderUnavailable, ResourceConflict, ResourceNotFound
 from providers.models import (
     Capability,
     DialInNumber,
     EventType,
+    JoinGrant,
+    JoinRequest,
     MeetingEvent,
+    ParticipantRole,
     Recording,
     Room,
     RoomPage,
@@ -52,9 +56,11 @@ class VonageAdapter(VonageThemes):
             Capability.ROOMS_GET,
             Capability.ROOMS_UPDATE,
             Capability.ROOMS_CLOSE,
+            Capability.ROOMS_JOIN,
             Capability.THEMES,
             Capability.RECORDINGS,
             Capability.EVENTS,
+            Capability.DIAL_IN,
         }
     )
     event_types: ClassVar[frozenset[EventType]] = frozenset(
@@ -114,17 +120,57 @@ class VonageAdapter(VonageThemes):
         details = room_input.close_details(room, now=self._now())
         return room if details is None else await self._patch_room(native_id, details)
 
+    async def join_room(self, native_id: str, request: JoinRequest) -> JoinGrant:
+        """The room's own host or guest URL: Vonage issues no per-participant credentials,
+        so the URL works until the room expires (``ttl_seconds`` cannot shorten it) and
+        the participant's name is asked for on the page."""
+        room = await self._room_to_join(native_id)
+        host = request.role is ParticipantRole.HOST
+        url = room.host_url if host else room.guest_url
+        if url is None:
+            link = "host_url" if host else "guest_url"
+            raise ProviderUnavailable(self.name, f"the room record has no _links.{link}")
+        return JoinGrant(
+            provider=self.name,
+            native_room_id=room.native_id,
+            role=request.role,
+            url=url,
+            expires_at=room.expires_at,
+        )
+
     async def _patch_room(self, native_id: str, details: dict[str, Any]) -> Room:
         path = f"/rooms/{self._known_id(native_id, 'room')}"
         return to_room(await self._record("PATCH", path, json={"update_details": details}))
 
     # recordings and dial-in
     async def list_recordings(self, session_id: str) -> list[Recording]:
+        """The API answers 404 both for an unknown session and for a session without
+        recordings: either way there is none to list."""
         if not session_id.strip():
             raise InvalidRequest(self.name, "a session id is required", field="sessionId")
-        body = await self._json("GET", f"/sessions/{segment(session_id)}/recordings")
+        try:
+            body = await self._json("GET", f"/sessions/{segment(session_id)}/recordings")
+        except ResourceNotFound:
+            return []
         room = await self._session_room(session_id)
         return [to_recording(item, room) for item in recording_records(body)]
+
+    async def list_room_recordings(
+        self,
+        room_id: str,
+        session_id: str | None = None,
+        *,
+        known_sessions: Sequence[str] = (),
+    ) -> list[Recording]:
+        """The API lists recordings per session only: those of ``session_id``, else of the
+        room's sessions the gateway learnt from callbacks (``known_sessions``)."""
+        self._known_id(room_id, "room")
+        sessions = [session_id] if session_id is not None else list(dict.fromkeys(known_sessions))
+        found: list[Recording] = []
+        for session in sessions:
+            listed = await self.list_recordings(session)
+            found.extend(r for r in listed if r.room_native_id in (None, room_id))
+        return found
 
     async def get_recording(self, native_id: str) -> Recording:
         body = await self._record("GET", f"/recordings/{self._known_id(native_id, 'recording')}")
@@ -133,8 +179,16 @@ class VonageAdapter(VonageThemes):
         return to_recording(body, room)
 
     async def delete_recording(self, native_id: str) -> None:
-        """Only recordings in ``uploaded`` status can be deleted."""
-        await self._request("DELETE", f"/recordings/{self._known_id(native_id, 'recording')}")
+        """Only recordings in ``uploaded`` status (READY) can be deleted; the API's 403 for
+        the others becomes a ``ResourceConflict`` that says so."""
+        path = f"/recordings/{self._known_id(native_id, 'recording')}"
+        try:
+            await self._request("DELETE", path)
+        except InvalidRequest as exc:
+            if exc.status != 403:
+                raise
+            message = f"{exc.message} (only a READY recording can be deleted)"
+            raise ResourceConflict(self.name, message, status=403, field="id") from exc
 
     async def dial_in_numbers(self) -> list[DialInNumber]:
         """The phone numbers participants can dial into meetings from."""

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
-from providers._fake import FakeAPI, json_response
+from providers._fake import Admission, FakeAPI, JoinRefused, json_response
 from providers.base import Clock
 from providers.vonage.fake_wire import UNAUTHORIZED, invalid, page_links
 from providers.vonage.payloads import format_time, parse_time
@@ -134,6 +135,25 @@ class VonageSandboxBase(FakeAPI):
         record["_links"] = {"host_url": {"href": host}, "guest_url": {"href": f"{prefix}/{code}"}}
         record["is_available"] = expires is not None and expires > self.now()
         return record
+
+    def check_join(self, url: str) -> Admission:
+        """Open a host or guest URL as the Meetings page would, or raise ``JoinRefused``:
+        the page prefix of the room's theme, then the meeting code (a guest) or the room
+        token and the room's host participant token (a host), for a room still available."""
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        code = query.get("room_token", [parts.path.rstrip("/").rpartition("/")[2]])[0]
+        room = next((r for r in self.rooms.values() if r["meeting_code"] == code), None)
+        if room is None or not self.render_room(room)["is_available"]:
+            raise JoinRefused("no such available room")
+        prefix = self._join_prefix(room.get("theme_id"))
+        host = "participant_token" in query
+        page = f"{prefix}/" if host else f"{prefix}/{code}"
+        if f"{parts.scheme}://{parts.netloc}{parts.path}" != page:
+            raise JoinRefused("not this room's page")
+        if host and query["participant_token"] != [room["_host_token"]]:
+            raise JoinRefused("not this room's host token")
+        return Admission(room_id=room["id"], moderator=host)
 
     def new_room(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Store a room with the API's defaults for what ``fields`` leaves out."""

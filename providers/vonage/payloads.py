@@ -23,6 +23,7 @@ from providers.models import (
     JoinApproval,
     Recording,
     RecordingOptions,
+    RecordingStatus,
     Room,
     RoomKind,
     RoomPage,
@@ -199,8 +200,20 @@ def theme_records(body: Any) -> list[Mapping[str, Any]]:
     return [item for item in body if isinstance(item, Mapping) and "theme_id" in item]
 
 
+#: Vonage's recording states; ``paused`` is still in progress, ``stopped`` is not uploaded yet
+_STATUSES = {
+    "started": RecordingStatus.RECORDING,
+    "paused": RecordingStatus.RECORDING,
+    "stopped": RecordingStatus.PROCESSING,
+    "uploaded": RecordingStatus.READY,
+}
+
+
 def to_recording(data: Mapping[str, Any], room_native_id: str | None = None) -> Recording:
-    """A Recording; the API does not say which room it belongs to, so the caller may."""
+    """A Recording; the API does not say which room it belongs to, so the caller may.
+
+    Status: started and paused -> RECORDING, stopped -> PROCESSING (the file is being
+    uploaded), uploaded -> READY, anything else -> UNKNOWN."""
     started = parse_time(data.get("started_at"))
     ended = parse_time(data.get("ended_at"))
     duration = (ended - started).total_seconds() if started and ended else None
@@ -210,7 +223,7 @@ def to_recording(data: Mapping[str, Any], room_native_id: str | None = None) -> 
         raw=data,
         session_id=_str(data.get("session_id")),
         room_native_id=room_native_id,
-        status=_str(data.get("status")),
+        status=_STATUSES.get(str(data.get("status")), RecordingStatus.UNKNOWN),
         started_at=started,
         ended_at=ended,
         url=_href(data.get("_links"), "url"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+from html import unescape
 
 import httpx
 import pytest
 
 from gateway.graphql.transport.ide import ASSETS
+from gateway.graphql.transport.tour import TOUR
 from tests.support import asgi_client, gateway_settings, live_server
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -25,7 +28,7 @@ def test_page_and_every_asset_load_over_http() -> None:
         assert "http://" not in page.text
         assert "https://" not in page.text
         references = local_references(page.text)
-        assert len(references) == 7
+        assert len(references) == 9
         for reference in references:
             assert reference.startswith("/graphql/static/")
             asset = httpx.get(f"{base}{reference}")
@@ -51,6 +54,35 @@ async def test_fetcher_uses_websocket_for_subscriptions_and_sends_authorization(
     assert '"subscription"' in script
     assert "connectionParams" in script
     assert "authorization" in script.lower()
+
+
+async def test_sandbox_gateways_open_with_the_tour_tabs() -> None:
+    async with asgi_client() as client:
+        page = await client.get("/graphql", headers={"accept": BROWSER_ACCEPT})
+    match = re.search(r'data-tabs="([^"]*)"', page.text)
+    assert match is not None
+    tabs = json.loads(unescape(match.group(1)))
+    assert [tab["document"] for tab in tabs] == [tab.document for tab in TOUR]
+    names = [re.match(r"(?:query|mutation|subscription) (\w+)", t["document"]) for t in tabs]
+    assert [name.group(1) for name in names if name] == [
+        "rooms",
+        "createRoom",
+        "joinRoom",
+        "roomEvents",
+    ]
+
+
+async def test_gateways_without_sandboxes_open_without_tabs() -> None:
+    async with asgi_client(gateway_settings(sandbox=False)) as client:
+        page = await client.get("/graphql", headers={"accept": BROWSER_ACCEPT})
+    assert 'data-tabs="[]"' in page.text
+
+
+async def test_every_vendored_package_has_its_license() -> None:
+    async with asgi_client() as client:
+        licenses = (await client.get("/graphql/static/THIRD_PARTY_LICENSES.txt")).text
+    for package in ("graphiql 3.9.0", "@graphiql/plugin-explorer 3.2.6", "graphiql-explorer 0.9.0"):
+        assert f"==== {package} " in licenses
 
 
 async def test_only_listed_assets_are_served() -> None:

@@ -6,11 +6,14 @@ import logging
 from collections.abc import Iterator
 
 import httpx
+import jwt
 import pytest
 
 import gateway.app  # noqa: F401 - the app's modules create their loggers, as when served
 from gateway import log_redaction
 from gateway.cli import OUTBOUND_LOGGERS, _configure_logging
+from gateway.graphql.errors import from_provider_error
+from providers import ProviderUnavailable
 
 URL = "https://app.metered.live/api/v1/rooms?secretKey=s3cr3t-value"
 
@@ -58,3 +61,22 @@ def test_outbound_request_lines_show_only_when_debugging(level: str, shown: bool
         logging.getLogger(name).setLevel(logging.NOTSET)
     _configure_logging(level)
     assert logging.getLogger("httpx").level == (logging.NOTSET if shown else logging.WARNING)
+
+
+JOIN_TOKEN = jwt.encode({"apikey": "k", "roomId": "abc-defg-hijk", "roles": ["rtc"]}, "s" * 32)
+HOST_URL = "https://meetings.vonage.com/?room_token=123456789&participant_token=" + JOIN_TOKEN
+
+
+@pytest.mark.parametrize("value", [JOIN_TOKEN, HOST_URL, {"token": JOIN_TOKEN}])
+def test_join_credentials_are_redacted(value: object, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="gateway.graphql"):
+        logging.getLogger("gateway.graphql").warning("issued %s", value)
+        logging.getLogger("providers.metered").warning(f"answer {value}")
+    assert JOIN_TOKEN not in caplog.text
+    assert caplog.text.count("***") >= 2
+
+
+def test_a_join_token_in_an_error_message_is_redacted() -> None:
+    error = from_provider_error(ProviderUnavailable("videosdk", f"refused {JOIN_TOKEN}"))
+    assert JOIN_TOKEN not in error.message
+    assert "refused ***" in error.message

@@ -41,42 +41,7 @@ CONTRACT = (ROOT / "contract" / "contract.graphql", ROOT / "contract" / "contrac
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
 
 #: the meetings extension (contract-meetings.graphql) still to build
-PENDING: frozenset[str] = frozenset(
-    {
-        "Query.recordings",
-        "Query.recording",
-        "Query.sessions",
-        "Query.session",
-        "Query.roomState",
-        "Query.dialInNumbers",
-        "Query.webhookEndpoints",
-        "Mutation.joinRoom",
-        "Mutation.startRecording",
-        "Mutation.stopRecording",
-        "Mutation.deleteRecording",
-        "Mutation.endSession",
-        "Mutation.removeParticipant",
-        "Mutation.createWebhookEndpoint",
-        "Mutation.deleteWebhookEndpoint",
-        "Mutation.rotateWebhookEndpointSecret",
-        "Subscription.roomState",
-        "ParticipantRole",
-        "JoinRoomInput",
-        "JoinCredentials",
-        "RecordingStatus",
-        "Recording",
-        "RecordingConnection",
-        "Participant",
-        "Session",
-        "SessionConnection",
-        "RoomState",
-        "RoomStateUpdate",
-        "DialInNumber",
-        "WebhookEndpoint",
-        "CreatedWebhookEndpoint",
-        "CreateWebhookEndpointInput",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 def load(*paths: Path) -> GraphQLSchema:

@@ -15,6 +15,8 @@ from providers import (
     Capability,
     InvalidRequest,
     JoinApproval,
+    JoinRequest,
+    ParticipantRole,
     ProviderAdapter,
     ProviderAuthError,
     ProviderEntry,
@@ -94,6 +96,32 @@ async def test_pagination_reaches_the_end_once(
     assert cursor is None
     assert len(seen) == len(set(seen))
     assert set(seen) == seeded
+
+
+@pytest.mark.parametrize("role", list(ParticipantRole))
+async def test_join_when_declared(adapter: Adapter, sandbox: Any, role: ParticipantRole) -> None:
+    """The sandbox admits what ``join_room`` issues, with the role; an unknown room gets
+    nothing."""
+    room = await adapter.create_room(_spec())
+    request = JoinRequest(role=role)
+    if Capability.ROOMS_JOIN not in adapter.capabilities:
+        with pytest.raises(UnsupportedOperation):
+            await adapter.join_room(room.native_id, request)
+        return
+    grant = await adapter.join_room(room.native_id, request)
+    assert grant.room_id == room.id
+    assert grant.role is role
+    assert grant.url or grant.token
+    assert grant.token is None or grant.token not in repr(grant)
+    admission = _admission(sandbox, grant.url, grant.token, room.native_id)
+    assert admission.moderator is (role is ParticipantRole.HOST)
+    with pytest.raises(ResourceNotFound):
+        await adapter.join_room("no-such-room-0000", request)
+
+
+def _admission(sandbox: Any, url: str | None, token: str | None, room_id: str) -> Any:
+    """Each sandbox's own join check: a page URL, or a token for a room."""
+    return sandbox.check_join(url) if token is None else sandbox.check_join(room_id, token)
 
 
 async def test_unknown_room_is_not_found(adapter: Adapter) -> None:
@@ -179,7 +207,11 @@ def _capability_probes(adapter: Adapter) -> dict[Capability, Callable[[], Awaita
             ThemeSpec(main_color="#112233", brand_text="Contract")
         ),
         Capability.RECORDINGS: lambda: adapter.list_recordings("no-such-session"),
+        Capability.RECORDINGS_CONTROL: lambda: adapter.start_recording("no-such-room"),
         Capability.ROOMS_LIST: lambda: adapter.list_rooms(None, 5),
+        Capability.SESSIONS: lambda: adapter.get_session("no-such-session"),
+        Capability.SESSIONS_CONTROL: lambda: adapter.remove_participant("no-such-room", "p"),
+        Capability.DIAL_IN: adapter.dial_in_numbers,
     }
 
 

@@ -16,15 +16,35 @@ from gateway.graphql.limits import limit_extensions
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.schema.catalog import CatalogQuery
 from gateway.graphql.schema.events.resolvers import EVENT_TYPES, EventSubscription
+from gateway.graphql.schema.joins.resolvers import JoinMutation
+from gateway.graphql.schema.recordings.resolvers import RecordingMutation, RecordingQuery
 from gateway.graphql.schema.rooms.resolvers import RoomMutation, RoomQuery
+from gateway.graphql.schema.sessions.resolvers import SessionMutation, SessionQuery
+from gateway.graphql.schema.state.resolvers import RoomStateQuery, RoomStateSubscription
 from gateway.graphql.schema.themes.resolvers import ThemeMutation, ThemeQuery
+from gateway.graphql.schema.webhooks.resolvers import WebhookMutation, WebhookQuery
 from gateway.settings import LimitSettings
 
 __all__ = ["GatewaySchema", "build_schema"]
 
-QUERY_ROOTS: tuple[type, ...] = (CatalogQuery, RoomQuery, ThemeQuery)
-MUTATION_ROOTS: tuple[type, ...] = (RoomMutation, ThemeMutation)
-SUBSCRIPTION_ROOTS: tuple[type, ...] = (EventSubscription,)
+QUERY_ROOTS: tuple[type, ...] = (
+    CatalogQuery,
+    RoomQuery,
+    ThemeQuery,
+    RecordingQuery,
+    SessionQuery,
+    RoomStateQuery,
+    WebhookQuery,
+)
+MUTATION_ROOTS: tuple[type, ...] = (
+    RoomMutation,
+    ThemeMutation,
+    RecordingMutation,
+    SessionMutation,
+    JoinMutation,
+    WebhookMutation,
+)
+SUBSCRIPTION_ROOTS: tuple[type, ...] = (EventSubscription, RoomStateSubscription)
 #: types reachable only through an interface
 EXTRA_TYPES: tuple[type, ...] = EVENT_TYPES
 

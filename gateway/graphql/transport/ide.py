@@ -2,6 +2,7 @@
 
 The page and its vendored assets live in ``gateway/static``; only the files listed in
 ``ASSETS`` are served, with a Content-Security-Policy that allows nothing from elsewhere.
+The page opens with the given tabs (``gateway dev``: the README tour, see ``tour.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+
+from gateway.graphql.transport.tour import Tab, tabs_json
 
 __all__ = ["ASSETS", "ASSET_PATH", "ENDPOINT_PATH", "GraphiQL"]
 
@@ -26,6 +29,8 @@ ASSETS: dict[str, str] = {
     "react.production.min.js": "text/javascript",
     "react-dom.production.min.js": "text/javascript",
     "graphql-ws.min.js": "text/javascript",
+    "graphiql-plugin-explorer.min.js": "text/javascript",
+    "graphiql-plugin-explorer.css": "text/css",
     "THIRD_PARTY_LICENSES.txt": "text/plain",
 }
 
@@ -51,9 +56,10 @@ def _static_dir() -> Path:
 class GraphiQL:
     """The GraphiQL page and its assets."""
 
-    def __init__(self) -> None:
+    def __init__(self, tabs: tuple[Tab, ...] = ()) -> None:
         self._dir = _static_dir()
-        self._template = (self._dir / "graphiql.html").read_text(encoding="utf-8")
+        template = (self._dir / "graphiql.html").read_text(encoding="utf-8")
+        self._template = template.replace("{tabs}", escape(tabs_json(tabs)))
 
     def page(self, request: Request) -> HTMLResponse:
         """The page, with asset URLs below the app's root path."""

@@ -10,6 +10,7 @@ from gateway.graphql.schema.build import build_schema
 from gateway.graphql.transport.delivery import SharedPayloads
 from gateway.graphql.transport.http import GraphQLHTTP
 from gateway.graphql.transport.ide import ASSET_PATH, ENDPOINT_PATH, GraphiQL
+from gateway.graphql.transport.tour import TOUR
 from gateway.graphql.transport.uploads import UploadLimits
 from gateway.graphql.transport.ws import GraphQLWebSocket
 from gateway.settings import Settings
@@ -29,7 +30,9 @@ def build_graphql_router(
     if schema is None:
         schema = build_schema(settings.limits, introspection=settings.introspection is True)
     authenticator = Authenticator(settings.auth)
-    graphiql = GraphiQL() if settings.graphiql else None
+    # the tour's tabs create sandbox rooms: they open only where sandboxes answer
+    tabs = TOUR if settings.sandbox else ()
+    graphiql = GraphiQL(tabs) if settings.graphiql else None
     http = GraphQLHTTP(
         schema,
         authenticator,

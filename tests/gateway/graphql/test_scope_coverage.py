@@ -30,9 +30,20 @@ RESOURCE_SCOPES = {
     "Room": "rooms:read",
     "Theme": "themes:read",
     "RoomEvent": "events:read",
+    "Recording": "recordings:read",
+    "WebhookEndpoint": "webhooks:admin",
+    "CreatedWebhookEndpoint": "webhooks:admin",
+    "Session": "sessions:read",
+    "RoomState": "sessions:read",
+    "DialInNumber": "rooms:read",
 }
 #: a write scope returns what it changed: the family's write scope counts as its read scope
-WRITE_READS = {"rooms:write": "rooms:read", "themes:write": "themes:read"}
+WRITE_READS = {
+    "rooms:write": "rooms:read",
+    "themes:write": "themes:read",
+    "recordings:write": "recordings:read",
+    "sessions:write": "sessions:read",
+}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pytest
 from gateway.events.base import LogBus
 from gateway.settings import Settings, StateSettings
 from gateway.state import RoomSnapshot, StateProjector, create_state_store
+from gateway.state.projector import room_key
 from gateway.state.store import StateStore
 from providers import EventType, MeetingEvent
 from tests.gateway.events.conftest import REDIS_URL, BusFactory
@@ -162,3 +163,25 @@ async def test_a_snapshot_then_the_log_after_its_cursor_has_no_gap_and_no_repeat
         (following,) = await collect(stream, 1)
     assert present(state) == ["ann", "bob"]
     assert following.cursor == after.appended[0].cursor
+
+
+@pytest.mark.parametrize("damaged", [b"not json", b'{"provider": "vonage"}', b"[]"])
+async def test_an_unreadable_stored_state_starts_again_and_other_rooms_go_on(
+    make_bus: BusFactory, make_projector: ProjectorFactory, damaged: bytes
+) -> None:
+    """A damaged record (or one another version wrote) must not stop the projection."""
+    bus = await make_bus()
+    projector, store = await make_projector(bus)
+    await projector.snapshot("vonage", "room-1")
+    assert await store.replace(room_key("vonage", "room-1"), None, damaged)
+    result = await bus.publish(
+        [
+            event(EventType.PARTICIPANT_JOINED, "ann"),
+            event(EventType.PARTICIPANT_JOINED, "zed", room="room-2"),
+        ],
+        NOW,
+    )
+    state = await settled(projector, result.appended[0].cursor)
+    other = await settled(projector, result.appended[1].cursor, room="room-2")
+    assert present(state) == ["ann"]
+    assert present(other) == ["zed"]

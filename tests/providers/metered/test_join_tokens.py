@@ -9,8 +9,10 @@ from typing import Any
 import jwt
 import pytest
 
-from providers import InvalidRequest, ResourceNotFound, RoomSpec
+from providers import InvalidRequest, JoinRequest, ResourceNotFound, RoomSpec
+from providers._fake import JoinRefused
 from providers.metered import FakeMetered, JoinToken, MeteredAdapter
+from tests.support import ManualClock
 
 from .conftest import NOW
 
@@ -137,3 +139,25 @@ async def test_arguments_are_checked_before_any_call(
         await adapter.create_join_token(room, **options)
     assert caught.value.field == field
     assert fake.requests == []
+
+
+async def test_join_room_token_expires_after_its_ttl(
+    adapter: MeteredAdapter, fake: FakeMetered, clock: ManualClock
+) -> None:
+    room = await adapter.create_room(RoomSpec("call"))
+    grant = await adapter.join_room(room.native_id, JoinRequest(ttl_seconds=120))
+    assert grant.token is not None
+    assert grant.expires_at == NOW + timedelta(seconds=120)
+    assert fake.check_join(room.native_id, grant.token).moderator is False
+    clock.advance(120)
+    with pytest.raises(JoinRefused, match="validity window"):
+        fake.check_join(room.native_id, grant.token)
+
+
+async def test_a_token_signed_by_another_key_is_refused(
+    adapter: MeteredAdapter, fake: FakeMetered
+) -> None:
+    room = await adapter.create_room(RoomSpec("call"))
+    forged = jwt.encode({"data": {"roomName": room.native_id, "appName": "sandbox"}}, "k" * 32)
+    with pytest.raises(JoinRefused, match="invalid token"):
+        fake.check_join(room.native_id, forged)

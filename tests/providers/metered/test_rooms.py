@@ -70,6 +70,7 @@ def test_declares_what_works() -> None:
         Capability.ROOMS_GET,
         Capability.ROOMS_UPDATE,
         Capability.ROOMS_CLOSE,
+        Capability.ROOMS_JOIN,
         Capability.EVENTS,
     }
     assert MeteredAdapter.event_types == {

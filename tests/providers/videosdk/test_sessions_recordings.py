@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from providers import InvalidRequest, ResourceNotFound
+from providers import InvalidRequest, RecordingStatus, ResourceNotFound
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
 from providers.videosdk.auth import mint_token
 from tests.support import ManualClock
@@ -41,7 +41,8 @@ async def test_get_session_maps_times_and_status(
     assert got.ended_at is None
     assert got.raw["activeDuration"] == 90
     ended = await adapter.end_session(room)
-    assert json.loads(fake.requests[-1].content) == {"roomId": room}
+    posts = [r for r in fake.requests if r.method == "POST"]
+    assert json.loads(posts[-1].content) == {"roomId": room}
     assert ended.status == "ended"
     assert ended.ended_at is not None
     assert (ended.ended_at - got.started_at).total_seconds() == 90
@@ -53,7 +54,8 @@ async def test_end_session_by_id_and_without_a_running_one(
     room = fake.seed_rooms(1)[0]
     session = fake.start_session(room)
     ended = await adapter.end_session(room, session["id"])
-    assert json.loads(fake.requests[-1].content) == {"roomId": room, "sessionId": session["id"]}
+    posts = [r for r in fake.requests if r.method == "POST"]
+    assert json.loads(posts[-1].content) == {"roomId": room, "sessionId": session["id"]}
     assert ended.native_id == session["id"]
     with pytest.raises(InvalidRequest):
         await adapter.end_session(room)
@@ -86,7 +88,8 @@ async def test_remove_participant(adapter: VideoSDKAdapter, fake: FakeVideoSDK) 
     session = fake.start_session(room)
     participant = fake.join(session["id"], "Eve")
     removed = await adapter.remove_participant(room, participant)
-    assert json.loads(fake.requests[-1].content) == {"participantId": participant, "roomId": room}
+    posts = [r for r in fake.requests if r.method == "POST"]
+    assert json.loads(posts[-1].content) == {"participantId": participant, "roomId": room}
     assert removed.raw["participants"][0]["timelog"][0]["end"] is not None
     with pytest.raises(ResourceNotFound):
         await adapter.remove_participant(room, "nobody", session["id"])
@@ -97,21 +100,33 @@ async def test_recording_life_cycle(
 ) -> None:
     room = fake.seed_rooms(1)[0]
     session = fake.start_session(room, ["Ann"])
-    await adapter.start_recording(
+    started = await adapter.start_recording(
         room,
         config={"layout": {"type": "SPOTLIGHT"}, "quality": "high", "mode": "audio"},
         transcription={"enabled": True},
         webhook_url="https://hooks.example/rec",
     )
-    assert json.loads(fake.requests[-1].content) == {
+    posts = [r for r in fake.requests if r.method == "POST"]
+    assert json.loads(posts[-1].content) == {
         "roomId": room,
         "config": {"layout": {"type": "SPOTLIGHT"}, "quality": "high", "mode": "audio"},
         "transcription": {"enabled": True},
         "webhookUrl": "https://hooks.example/rec",
     }
+    assert started.status is RecordingStatus.RECORDING
+    assert started.session_id == session["id"]
+    assert started.url is None
     clock.advance(42.5)
-    await adapter.stop_recording(room)
-    assert fake.requests[-1].url.path == "/v2/recordings/end"
+    stopped = await adapter.stop_recording(room)
+    assert [r.url.path for r in [r for r in fake.requests if r.method == "POST"]][
+        -1
+    ] == "/v2/recordings/end"
+    assert stopped.native_id == started.native_id
+    assert stopped.status is RecordingStatus.READY
+    assert stopped.size_bytes is not None
+    assert stopped.ended_at is not None
+    assert stopped.started_at is not None
+    assert (stopped.ended_at - stopped.started_at).total_seconds() == 42.5
     (recording,) = await adapter.list_recordings(session["id"])
     assert recording.session_id == session["id"]
     assert recording.room_native_id == room
@@ -126,6 +141,16 @@ async def test_recording_life_cycle(
         await adapter.get_recording(recording.native_id)
 
 
+async def test_every_recording_of_every_room(adapter: VideoSDKAdapter, fake: FakeVideoSDK) -> None:
+    first, second, _idle = fake.seed_rooms(3)
+    for room in (first, second):
+        fake.start_session(room)
+        await adapter.start_recording(room)
+        await adapter.stop_recording(room)
+    listed = await adapter.list_all_recordings()
+    assert sorted(r.room_native_id or "" for r in listed) == sorted([first, second])
+
+
 async def test_stop_falls_back_to_the_other_documented_path(
     adapter: VideoSDKAdapter, fake: FakeVideoSDK
 ) -> None:
@@ -134,7 +159,7 @@ async def test_stop_falls_back_to_the_other_documented_path(
     fake.start_session(room)
     await adapter.start_recording(room)
     await adapter.stop_recording(room)
-    paths = [r.url.path for r in fake.requests[-2:]]
+    paths = [r.url.path for r in [r for r in fake.requests if r.method == "POST"][-2:]]
     assert paths == ["/v2/recordings/end", "/v2/recordings/stop"]
     assert len(await adapter.list_room_recordings(room)) == 1
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from providers import InvalidRequest, JoinApproval, RecordingOptions, RoomKind, RoomSpec
+from providers import InvalidRequest, RecordingOptions, RoomKind, RoomSpec
 from providers.models import WebhookTarget
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
 
@@ -19,7 +19,6 @@ from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
         (RoomSpec(display_name="x", expires_at=datetime(2030, 1, 1, tzinfo=UTC)), "expiresAt"),
         (RoomSpec(display_name="x", metadata="m"), "metadata"),
         (RoomSpec(display_name="x", theme_id="t"), "themeId"),
-        (RoomSpec(display_name="x", join_approval=JoinApproval.NONE), "joinApproval"),
         (
             RoomSpec(display_name="x", recording=RecordingOptions(record_only_owner=True)),
             "recording.recordOnlyOwner",

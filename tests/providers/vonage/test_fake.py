@@ -10,7 +10,7 @@ import httpx
 import jwt
 import pytest
 
-from providers import Capability, EventType, RoomSpec
+from providers import Capability, EventType, RecordingStatus, RoomSpec
 from providers.vonage import FakeVonage, VonageAdapter
 from providers.vonage.fake_wire import UNAUTHORIZED
 from tests.providers.vonage.helpers import TOKEN
@@ -138,7 +138,8 @@ async def test_recording_callbacks_follow_one_recording(
     ready = json.loads(fake.webhook(room.native_id, EventType.RECORDING_READY, {}, TOKEN).body)
     assert ready["recording_id"] == started["recording_id"]
     recording = await adapter.get_recording(started["recording_id"])
-    assert recording.status == "uploaded"
+    assert recording.status is RecordingStatus.READY
+    assert recording.raw["status"] == "uploaded"
     assert recording.url == ready["url"]
 
 
@@ -170,9 +171,11 @@ def test_declared_capabilities_and_events() -> None:
         Capability.ROOMS_GET,
         Capability.ROOMS_UPDATE,
         Capability.ROOMS_CLOSE,
+        Capability.ROOMS_JOIN,
         Capability.THEMES,
         Capability.RECORDINGS,
         Capability.EVENTS,
+        Capability.DIAL_IN,
     }
     assert EventType.RECORDING_FAILED not in VonageAdapter.event_types
     assert len(VonageAdapter.event_types) == 8

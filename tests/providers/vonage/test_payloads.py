@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from providers import JoinApproval, RecordingOptions, RoomKind
+from providers import JoinApproval, RecordingOptions, RecordingStatus, RoomKind
 from providers.vonage.payloads import (
     describe_error,
     format_time,
@@ -136,7 +136,8 @@ def test_recording() -> None:
     assert recording.native_id == "e5b73c98-c087-4ee5-b61b-0ea08204fc65"
     assert recording.session_id is not None
     assert recording.session_id.startswith("1_MX40")
-    assert recording.status == "uploaded"
+    assert recording.status is RecordingStatus.READY
+    assert recording.raw["status"] == "uploaded"
     assert recording.duration_seconds == 9.0
     assert recording.room_native_id == "room-1"
     assert recording.url is not None

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from providers import DialInNumber, EventType, InvalidRequest, ResourceNotFound, RoomSpec
+from providers import (
+    DialInNumber,
+    EventType,
+    InvalidRequest,
+    RecordingStatus,
+    ResourceConflict,
+    ResourceNotFound,
+    RoomSpec,
+)
 from providers.vonage import FakeVonage, VonageAdapter
 from tests.providers.vonage.helpers import TOKEN
 
@@ -19,23 +27,27 @@ async def test_recordings_of_a_session(adapter: VonageAdapter, fake: FakeVonage)
     assert [recording.native_id for recording in recordings] == [first, second]
     assert fake.requests[-1].url.path == f"/v1/meetings/sessions/{SESSION}/recordings"
     uploaded, started = recordings
-    assert uploaded.status == "uploaded"
+    assert uploaded.status is RecordingStatus.READY
+    assert started.status is RecordingStatus.RECORDING
     assert uploaded.url is not None
     assert f"/{first}/archive.mp4?Expires=" in uploaded.url
     assert uploaded.duration_seconds == 3600.0
     assert started.url is None
 
 
-async def test_unknown_session_is_not_found(adapter: VonageAdapter) -> None:
-    with pytest.raises(ResourceNotFound, match="Failed to find session recordings by id"):
-        await adapter.list_recordings("1_MX40unknown")
+async def test_a_session_without_recordings_lists_none(
+    adapter: VonageAdapter, fake: FakeVonage
+) -> None:
+    # the API answers 404 "Failed to find session recordings by id" here
+    assert await adapter.list_recordings("1_MX40unknown") == []
+    assert fake.requests[-1].url.path.endswith("/sessions/1_MX40unknown/recordings")
 
 
 async def test_get_and_delete_a_recording(adapter: VonageAdapter, fake: FakeVonage) -> None:
     recording_id = fake.seed_recording(SESSION)
     recording = await adapter.get_recording(recording_id)
     assert recording.session_id == SESSION
-    assert recording.status == "uploaded"
+    assert recording.status is RecordingStatus.READY
     await adapter.delete_recording(recording_id)
     assert fake.requests[-1].method == "DELETE"
     with pytest.raises(ResourceNotFound, match="was not found"):
@@ -47,10 +59,13 @@ async def test_only_uploaded_recordings_can_be_deleted(
 ) -> None:
     recording_id = fake.seed_recording(SESSION, status="started")
     with pytest.raises(
-        InvalidRequest, match="Can only delete recordings in 'uploaded' status"
+        ResourceConflict, match="Can only delete recordings in 'uploaded' status"
     ) as caught:
         await adapter.delete_recording(recording_id)
     assert caught.value.status == 403
+    assert caught.value.field == "id"
+    assert "only a READY recording can be deleted" in str(caught.value)
+    assert isinstance(caught.value, InvalidRequest)
 
 
 async def test_unknown_recording(adapter: VonageAdapter) -> None:

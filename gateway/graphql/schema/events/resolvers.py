@@ -43,6 +43,7 @@ __all__ = [
     "SessionEvent",
     "StreamEvent",
     "TranscriptionEvent",
+    "event_stream",
     "to_room_event",
 ]
 
@@ -261,9 +262,10 @@ def event_filter(
     return EventFilter.of(provider=name, room_native_id=native_id, types=types)
 
 
-async def _events(
+async def event_stream(
     info: Info, wanted: EventFilter, after: str | None
 ) -> AsyncGenerator[StoredEvent, None]:
+    """The bus's events after ``after`` that ``wanted`` matches, bus failures as GraphQL errors."""
     bus = info.context.services.bus
     try:
         async with bus.subscribe(after=present(after), event_filter=wanted) as stream:
@@ -299,7 +301,7 @@ class EventSubscription:
         after: str | None = strawberry.UNSET,
     ) -> AsyncGenerator[RoomEvent, None]:
         wanted = event_filter(room_id, provider, types)
-        async for event in deliver(info, _events(info, wanted, after), to_room_event):
+        async for event in deliver(info, event_stream(info, wanted, after), to_room_event):
             yield event
 
     @strawberry.subscription(
@@ -313,7 +315,7 @@ class EventSubscription:
         after: str | None = strawberry.UNSET,
     ) -> AsyncGenerator[ParticipantEvent, None]:
         wanted = event_filter(room_id, provider, PARTICIPANT_TYPES)
-        events = _events(info, wanted, after)
+        events = event_stream(info, wanted, after)
         async for event in deliver(info, events, ParticipantEvent.from_stored):
             yield event
 
@@ -329,6 +331,6 @@ class EventSubscription:
         after: str | None = strawberry.UNSET,
     ) -> AsyncGenerator[RecordingEvent, None]:
         wanted = event_filter(room_id, provider, RECORDING_TYPES)
-        events = _events(info, wanted, after)
+        events = event_stream(info, wanted, after)
         async for event in deliver(info, events, RecordingEvent.from_stored):
             yield event

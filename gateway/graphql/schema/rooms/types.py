@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -53,7 +55,7 @@ class Room:
     created_at: datetime | None
     expires_at: datetime | None
     available: bool
-    host_url: str | None
+    host_link: strawberry.Private[str | None]
     guest_url: str | None
     meeting_code: str | None
     metadata: str | None
@@ -64,7 +66,23 @@ class Room:
     theme_id: strawberry.ID | None = strawberry.field(
         description='Gateway theme id, "<provider>:<themeId>".'
     )
-    raw: JSON = strawberry.field(description="The provider's record as received.")
+    record: strawberry.Private[Mapping[str, Any]]
+
+    @strawberry.field(
+        description="The page that joins the room as its host (moderator); null without "
+        "the rooms:host scope."
+    )
+    def host_url(self, info: Info) -> str | None:
+        return self.host_link if _may_host(info) else None
+
+    @strawberry.field(
+        description="The provider's record as received; without the rooms:host scope the "
+        "host URL is removed from it (set to null)."
+    )
+    def raw(self, info: Info) -> JSON:
+        if self.host_link is None or _may_host(info):
+            return JSON(dict(self.record))
+        return JSON(_without(self.record, self.host_link))
 
     @strawberry.field(
         description="The room's theme (looked up once per theme per request); needs themes:read.",
@@ -88,15 +106,30 @@ class Room:
             created_at=room.created_at,
             expires_at=room.expires_at,
             available=room.available,
-            host_url=room.host_url,
+            host_link=room.host_url,
             guest_url=room.guest_url,
             meeting_code=room.meeting_code,
             metadata=room.metadata,
             recording=RecordingOptions.from_domain(room.recording),
             join_approval=room.join_approval,
             theme_id=None if theme_id is None else strawberry.ID(theme_id),
-            raw=JSON(dict(room.raw)),
+            record=room.raw,
         )
+
+
+def _may_host(info: Info) -> bool:
+    return info.context.principal.allows(Scope.ROOMS_HOST)
+
+
+def _without(value: Any, secret: str) -> Any:
+    """``value`` with every occurrence of the string ``secret`` replaced by ``None``."""
+    if isinstance(value, str):
+        return None if value == secret else value
+    if isinstance(value, Mapping):
+        return {key: _without(item, secret) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without(item, secret) for item in value]
+    return value
 
 
 @strawberry.type

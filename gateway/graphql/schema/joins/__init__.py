@@ -1,0 +1,1 @@
+"""Joining rooms: credentials for the providers' own clients and pages."""

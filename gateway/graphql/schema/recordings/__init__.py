@@ -1,0 +1,1 @@
+"""The recordings domain: list, read, start, stop and delete recordings."""

@@ -1,0 +1,1 @@
+"""Sessions, their participants, and dial-in numbers."""

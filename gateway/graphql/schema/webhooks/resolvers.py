@@ -1,0 +1,116 @@
+"""Outbound webhook endpoints: list, create, delete, rotate the secret (``webhooks:admin``).
+
+Endpoints belong to the caller's tenant: another tenant's endpoint reads as unknown.
+"""
+
+from __future__ import annotations
+
+import re
+
+import strawberry
+
+from gateway.auth import Scope
+from gateway.events import BusUnavailable
+from gateway.graphql.context import Info
+from gateway.graphql.errors import ErrorCode, GatewayError, bad_input
+from gateway.graphql.permissions import requires
+from gateway.graphql.schema.webhooks.types import (
+    CreatedWebhookEndpoint,
+    CreateWebhookEndpointInput,
+    WebhookEndpoint,
+)
+from gateway.graphql.targets import parse_id, present
+from gateway.outbound import EndpointNotFound, Outbound, TooManyEndpoints, UrlRefused
+from providers import global_id
+
+__all__ = ["WebhookMutation", "WebhookQuery"]
+
+_ADMIN = [requires(Scope.WEBHOOKS_ADMIN)]
+_ENDPOINT_ID = re.compile(r"^webhook:[0-9a-f]{32}$")
+
+
+def _outbound(info: Info) -> tuple[Outbound, str]:
+    return info.context.services.outbound, info.context.principal.tenant or ""
+
+
+def _endpoint_id(value: str) -> str:
+    if not _ENDPOINT_ID.fullmatch(value):
+        raise bad_input('id is not a webhook endpoint id ("webhook:<32 hex digits>")', field="id")
+    return value
+
+
+def _unavailable() -> GatewayError:
+    return GatewayError(
+        "the webhook endpoint store is unavailable; retry later", ErrorCode.INTERNAL, retryable=True
+    )
+
+
+def _not_found(endpoint_id: str) -> GatewayError:
+    return GatewayError(f"no webhook endpoint {endpoint_id}", ErrorCode.NOT_FOUND)
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(
+        description="The caller's tenant's endpoints, oldest first (secrets never shown).",
+        permission_classes=_ADMIN,
+    )
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+        outbound, tenant = _outbound(info)
+        try:
+            views = await outbound.of_tenant(tenant)
+        except BusUnavailable:
+            raise _unavailable() from None
+        return [WebhookEndpoint.from_domain(view) for view in views]
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(
+        description="Register an endpoint; it receives events appended from now on. "
+        "The secret is in this answer only.",
+        permission_classes=_ADMIN,
+    )
+    async def create_webhook_endpoint(
+        self, info: Info, input: CreateWebhookEndpointInput
+    ) -> CreatedWebhookEndpoint:
+        outbound, tenant = _outbound(info)
+        given = present(input.room_id)
+        room_id = None if given is None else global_id(*parse_id(given, "input.roomId"))
+        try:
+            view = await outbound.create(tenant, input.url, present(input.types) or (), room_id)
+        except UrlRefused as exc:
+            raise bad_input(str(exc), field="input.url") from None
+        except TooManyEndpoints as exc:
+            raise bad_input(str(exc)) from None
+        except BusUnavailable:
+            raise _unavailable() from None
+        return CreatedWebhookEndpoint.from_domain(view)
+
+    @strawberry.mutation(description="Remove an endpoint.", permission_classes=_ADMIN)
+    async def delete_webhook_endpoint(self, info: Info, id: strawberry.ID) -> bool:
+        outbound, tenant = _outbound(info)
+        try:
+            await outbound.delete(tenant, _endpoint_id(id))
+        except EndpointNotFound:
+            raise _not_found(id) from None
+        except BusUnavailable:
+            raise _unavailable() from None
+        return True
+
+    @strawberry.mutation(
+        description="Replace the signing secret; the old one stops signing at once. "
+        "The new secret is in this answer only.",
+        permission_classes=_ADMIN,
+    )
+    async def rotate_webhook_endpoint_secret(
+        self, info: Info, id: strawberry.ID
+    ) -> CreatedWebhookEndpoint:
+        outbound, tenant = _outbound(info)
+        try:
+            view = await outbound.rotate(tenant, _endpoint_id(id))
+        except EndpointNotFound:
+            raise _not_found(id) from None
+        except BusUnavailable:
+            raise _unavailable() from None
+        return CreatedWebhookEndpoint.from_domain(view)

@@ -1,0 +1,171 @@
+"""Webhook endpoints as stored, their delivery status, and the JSON body of a delivery."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway.events.model import StoredEvent
+from providers import EventType
+
+__all__ = [
+    "ENDPOINT_ID_PREFIX",
+    "DeliveryStatus",
+    "Endpoint",
+    "event_body",
+    "format_time",
+    "new_endpoint_id",
+    "new_secret",
+]
+
+ENDPOINT_ID_PREFIX = "webhook:"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
+SECRET_BYTES = 32
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def new_endpoint_id() -> str:
+    return ENDPOINT_ID_PREFIX + uuid.uuid4().hex
+
+
+def format_time(value: datetime) -> str:
+    """ISO-8601 in UTC with a ``Z``, as the GraphQL ``DateTime`` scalar."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """What a tenant registered. ``secret`` never leaves the gateway except once, at
+    creation and rotation; ``repr`` leaves it out."""
+
+    id: str
+    tenant: str
+    url: str
+    types: frozenset[EventType]
+    room_id: str | None
+    created_at: datetime
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"Endpoint(id={self.id!r}, tenant={self.tenant!r}, url={self.url!r})"
+
+    def with_secret(self, secret: str) -> Endpoint:
+        return replace(self, secret=secret)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "tenant": self.tenant,
+                "url": self.url,
+                "types": sorted(t.value for t in self.types),
+                "roomId": self.room_id,
+                "createdAt": self.created_at.isoformat(),
+                "secret": self.secret,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Endpoint:
+        data: dict[str, Any] = json.loads(text)
+        return cls(
+            id=data["id"],
+            tenant=data["tenant"],
+            url=data["url"],
+            types=frozenset(EventType(t) for t in data["types"]),
+            room_id=data["roomId"],
+            created_at=datetime.fromisoformat(data["createdAt"]),
+            secret=data["secret"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    """How delivery to one endpoint stands; written by the replica that delivers."""
+
+    #: the log cursor of the last event delivered (or the log's head at creation)
+    cursor: str | None = None
+    last_delivery_at: datetime | None = None
+    failing_since: datetime | None = None
+    disabled: bool = False
+
+    def to_fields(self) -> dict[str, str]:
+        fields = {"disabled": "1" if self.disabled else "0", "cursor": self.cursor or ""}
+        fields["lastDeliveryAt"] = _time_text(self.last_delivery_at)
+        fields["failingSince"] = _time_text(self.failing_since)
+        return fields
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, str]) -> DeliveryStatus:
+        return cls(
+            cursor=fields.get("cursor") or None,
+            last_delivery_at=_time_of(fields.get("lastDeliveryAt")),
+            failing_since=_time_of(fields.get("failingSince")),
+            disabled=fields.get("disabled") == "1",
+        )
+
+
+def _time_text(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _time_of(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+_SPECIFIC_FIELDS = (
+    ("participantId", "participant_id"),
+    ("participantName", "participant_name"),
+    ("isHost", "is_host"),
+    ("role", "role"),
+    ("reason", "reason"),
+    ("recordingId", "recording_id"),
+    ("url", "url"),
+    ("durationSeconds", "duration_seconds"),
+)
+_PARTICIPANT = frozenset({EventType.PARTICIPANT_JOINED, EventType.PARTICIPANT_LEFT})
+_RECORDING = frozenset(
+    {
+        EventType.RECORDING_STARTED,
+        EventType.RECORDING_STOPPED,
+        EventType.RECORDING_READY,
+        EventType.RECORDING_FAILED,
+    }
+)
+_SESSION = frozenset({EventType.SESSION_STARTED, EventType.SESSION_ENDED})
+
+
+def event_body(stored: StoredEvent) -> bytes:
+    """The JSON body of a delivery: the fields of the GraphQL ``RoomEvent`` of its type
+    (without ``raw``, the provider's own payload)."""
+    event = stored.event
+    body: dict[str, Any] = {
+        "id": event.id,
+        "type": event.type.value,
+        "provider": event.provider.upper(),
+        "roomId": event.room_id,
+        "sessionId": event.session_id,
+        "occurredAt": format_time(stored.occurred_at),
+        "receivedAt": format_time(stored.received_at),
+        "cursor": stored.cursor,
+    }
+    if event.type in _PARTICIPANT:
+        body.update({k: getattr(event, a) for k, a in _SPECIFIC_FIELDS[:5]})
+    elif event.type in _RECORDING:
+        body.update({k: getattr(event, a) for k, a in _SPECIFIC_FIELDS[5:]})
+    elif event.type in _SESSION:
+        body["startedAt"] = None if event.started_at is None else format_time(event.started_at)
+        body["endedAt"] = None if event.ended_at is None else format_time(event.ended_at)
+    return json.dumps(body, separators=(",", ":")).encode()

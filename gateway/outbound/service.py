@@ -1,0 +1,106 @@
+"""Outbound webhooks of one gateway process: the endpoints a tenant manages, and their
+delivery (``OutboundDispatcher``)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway.events import EventBus
+from gateway.outbound.addresses import UrlPolicy
+from gateway.outbound.dispatcher import OutboundDispatcher
+from gateway.outbound.model import DeliveryStatus, Endpoint, new_endpoint_id, new_secret
+from gateway.outbound.store import EndpointStore
+from gateway.settings import OutboundSettings
+from providers import EventType
+
+__all__ = ["EndpointNotFound", "EndpointView", "Outbound", "TooManyEndpoints"]
+
+
+class EndpointNotFound(LookupError):
+    """No endpoint of that id for this tenant."""
+
+
+class TooManyEndpoints(Exception):
+    """The tenant has ``max_endpoints_per_tenant`` endpoints already."""
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointView:
+    """An endpoint with its delivery status."""
+
+    endpoint: Endpoint
+    status: DeliveryStatus
+
+
+class Outbound:
+    """Endpoint management for resolvers; delivery runs in the background once started."""
+
+    def __init__(self, bus: EventBus, store: EndpointStore, settings: OutboundSettings) -> None:
+        self._bus = bus
+        self._store = store
+        self._settings = settings
+        self.policy = UrlPolicy.of(settings)
+        self.dispatcher = OutboundDispatcher(bus, store, settings)
+
+    async def start(self) -> None:
+        await self.dispatcher.start()
+
+    async def aclose(self) -> None:
+        await self.dispatcher.aclose()
+        await self._store.aclose()
+
+    def stats(self) -> dict[str, Any]:
+        return self.dispatcher.stats()
+
+    async def create(
+        self, tenant: str, url: str, types: Collection[EventType], room_id: str | None
+    ) -> EndpointView:
+        """A new endpoint, delivered events appended from now on; ``UrlRefused`` or
+        ``TooManyEndpoints`` when it cannot be."""
+        await self.policy.resolve(url)
+        endpoint = Endpoint(
+            id=new_endpoint_id(),
+            tenant=tenant,
+            url=url,
+            types=frozenset(types),
+            room_id=room_id,
+            created_at=datetime.now(UTC),
+            secret=new_secret(),
+        )
+        status = DeliveryStatus(cursor=await self._head_cursor())
+        if not await self._store.add(endpoint, status, self._settings.max_endpoints_per_tenant):
+            raise TooManyEndpoints(
+                f"at most {self._settings.max_endpoints_per_tenant} webhook endpoints per tenant"
+            )
+        self.dispatcher.wake()
+        return EndpointView(endpoint, status)
+
+    async def of_tenant(self, tenant: str) -> list[EndpointView]:
+        endpoints = sorted(await self._store.of_tenant(tenant), key=lambda e: e.created_at)
+        return [EndpointView(e, await self._store.status(e.id)) for e in endpoints]
+
+    async def delete(self, tenant: str, endpoint_id: str) -> None:
+        endpoint = await self._owned(tenant, endpoint_id)
+        if not await self._store.delete(endpoint):
+            raise EndpointNotFound(endpoint_id)
+
+    async def rotate(self, tenant: str, endpoint_id: str) -> EndpointView:
+        """A new secret; deliveries from now on are signed with it alone."""
+        endpoint = (await self._owned(tenant, endpoint_id)).with_secret(new_secret())
+        if not await self._store.replace(endpoint):
+            raise EndpointNotFound(endpoint_id)
+        return EndpointView(endpoint, await self._store.status(endpoint_id))
+
+    async def _owned(self, tenant: str, endpoint_id: str) -> Endpoint:
+        endpoint = await self._store.get(endpoint_id)
+        if endpoint is None or endpoint.tenant != tenant:
+            raise EndpointNotFound(endpoint_id)
+        return endpoint
+
+    async def _head_cursor(self) -> str:
+        # the bus hands out the head's cursor through a subscription started "from now"
+        async with self._bus.subscribe(internal=True) as stream:
+            return stream.last_cursor
