@@ -58,6 +58,7 @@ async def readyz(request: Request) -> JSONResponse:
     details = {
         "events": services.bus.stats(),
         "webhooks": services.ingest.stats.as_dict(),
+        "roomLifecycle": services.lifecycle.stats.as_dict(),
         "subscriptions": request.app.state.shared_payloads.stats(),
         "outbound": services.outbound.stats(),
     }

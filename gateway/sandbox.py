@@ -47,7 +47,11 @@ DETAILS: dict[str, tuple[type, ...]] = {
     "durationSeconds": _NUMBER,
     "startedAt": _TEXT,
     "endedAt": _TEXT,
+    "transcriptionId": _TEXT,
+    "streamKind": _TEXT,
 }
+#: the values a detail may take, where it is a choice
+CHOICES: dict[str, tuple[str, ...]] = {"streamKind": ("HLS", "RTMP")}
 
 
 def webhook_token(settings: ProviderSettings) -> str | None:
@@ -94,6 +98,8 @@ def _details(body: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, bool) is not (bool in kinds) or not isinstance(value, kinds):
             kind = {_TEXT: "a string", _NUMBER: "a number"}.get(kinds, "true or false")
             raise WebhookRefused(400, f"{key} must be {kind}")
+        if key in CHOICES and value not in CHOICES[key]:
+            raise WebhookRefused(400, f"{key} must be one of {', '.join(CHOICES[key])}")
     return details
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.events import EventBus, WebhookIngest, create_bus
+from gateway.events.lifecycle import RoomLifecycle
 from gateway.outbound import Outbound, create_endpoint_store
 from gateway.settings import Settings
 from gateway.state import StateProjector, StateStore, create_state_store
@@ -58,9 +59,11 @@ class Services:
     ingest: WebhookIngest = field(init=False)
     room_states: StateProjector = field(init=False)
     outbound: Outbound = field(init=False)
+    lifecycle: RoomLifecycle = field(init=False)
 
     def __post_init__(self) -> None:
         self.ingest = WebhookIngest(self.bus, self.adapter)
+        self.lifecycle = RoomLifecycle(self.bus)
         self.room_states = StateProjector(
             self.bus, self.state_store, self.settings.state, _history_providers()
         )

@@ -30,6 +30,7 @@ from providers.errors import (
     WebhookError,
 )
 from providers.models import (
+    LIFECYCLE_EVENT_TYPES,
     UNSET,
     Capability,
     DialInNumber,
@@ -50,6 +51,7 @@ from providers.models import (
     RoomSpec,
     RoomUpdate,
     Session,
+    StreamKind,
     Theme,
     ThemeLogos,
     ThemeSpec,
@@ -65,6 +67,7 @@ from providers.models import (
 from providers.registry import REGISTRY
 
 __all__ = [
+    "LIFECYCLE_EVENT_TYPES",
     "REGISTRY",
     "UNSET",
     "Capability",
@@ -104,6 +107,7 @@ __all__ = [
     "Sandbox",
     "Participant",
     "Session",
+    "StreamKind",
     "Theme",
     "ThemeLogos",
     "ThemeSpec",

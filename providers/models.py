@@ -19,6 +19,7 @@ __all__ = [
     "Capability",
     "DialInNumber",
     "EventType",
+    "LIFECYCLE_EVENT_TYPES",
     "JoinApproval",
     "JoinGrant",
     "JoinRequest",
@@ -35,6 +36,7 @@ __all__ = [
     "RoomSpec",
     "RoomUpdate",
     "Session",
+    "StreamKind",
     "Theme",
     "ThemeLogos",
     "ThemeSpec",
@@ -92,6 +94,26 @@ class EventType(enum.Enum):
     RECORDING_READY = "RECORDING_READY"
     RECORDING_FAILED = "RECORDING_FAILED"
     ROOM_EXPIRED = "ROOM_EXPIRED"
+    ROOM_CREATED = "ROOM_CREATED"
+    ROOM_UPDATED = "ROOM_UPDATED"
+    ROOM_CLOSED = "ROOM_CLOSED"
+    TRANSCRIPTION_READY = "TRANSCRIPTION_READY"
+    STREAM_STARTED = "STREAM_STARTED"
+    STREAM_STOPPED = "STREAM_STOPPED"
+    STREAM_FAILED = "STREAM_FAILED"
+
+
+#: published by the gateway's own room mutations, never by a provider's webhook
+LIFECYCLE_EVENT_TYPES = frozenset(
+    {EventType.ROOM_CREATED, EventType.ROOM_UPDATED, EventType.ROOM_CLOSED}
+)
+
+
+class StreamKind(enum.Enum):
+    """A live stream out of a room: HLS for viewers, or RTMP to another platform."""
+
+    HLS = "HLS"
+    RTMP = "RTMP"
 
 
 class RecordingStatus(enum.Enum):
@@ -396,7 +418,14 @@ class WebhookDelivery:
 
 @dataclass(frozen=True, slots=True)
 class MeetingEvent:
-    """A normalized event. ``id`` is stable: the same delivery always yields the same id."""
+    """A normalized event. ``id`` is stable: the same delivery always yields the same id.
+
+    ``status`` is the provider's step where one event type covers several: for recordings
+    a ``RecordingStatus`` name (``STARTING``, ``RECORDING``, ``STOPPING``, ``PROCESSING``,
+    ``READY``, ``FAILED``), for streams ``STARTING``, ``LIVE``, ``PLAYABLE``, ``STOPPING``,
+    ``STOPPED`` or ``FAILED``. ``room`` is set on lifecycle events only: the room as the
+    gateway's mutation returned it.
+    """
 
     id: str
     provider: str
@@ -415,6 +444,10 @@ class MeetingEvent:
     duration_seconds: float | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    status: str | None = None
+    stream_kind: StreamKind | None = None
+    transcription_id: str | None = None
+    room: Room | None = None
 
     @property
     def room_id(self) -> str | None:

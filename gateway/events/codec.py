@@ -7,7 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from providers import EventType, MeetingEvent
+from gateway.cache import decode_room, encode_room
+from providers import EventType, MeetingEvent, StreamKind
 
 __all__ = ["decode_event", "encode_event"]
 
@@ -22,6 +23,9 @@ def encode_event(event: MeetingEvent, received_at: datetime) -> str:
     for name in _TIME_FIELDS:
         value = data[name]
         data[name] = None if value is None else value.isoformat()
+    data["stream_kind"] = None if event.stream_kind is None else event.stream_kind.value
+    # the room of a lifecycle event travels as the cache's room text
+    data["room"] = None if event.room is None else encode_room(event.room)
     data["received_at"] = received_at.isoformat()
     return json.dumps(data, separators=(",", ":"))
 
@@ -37,6 +41,9 @@ def decode_event(text: str) -> tuple[MeetingEvent, datetime]:
         for name in _TIME_FIELDS:
             value = data.get(name)
             data[name] = None if value is None else datetime.fromisoformat(value)
+        kind, room = data.get("stream_kind"), data.get("room")
+        data["stream_kind"] = None if kind is None else StreamKind(kind)
+        data["room"] = None if room is None else decode_room(room)
         return MeetingEvent(**data), received_at
-    except TypeError as exc:  # a field of the wrong JSON type
+    except (TypeError, KeyError) as exc:  # a field of the wrong JSON type, a damaged room
         raise ValueError(f"not an event entry: {exc}") from None

@@ -15,6 +15,7 @@ from providers import (
     ParticipantRole,
     RecordingStatus,
     RoomKind,
+    StreamKind,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Provider",
     "RecordingStatus",
     "RoomKind",
+    "StreamKind",
     "provider_name",
 ]
 
@@ -46,6 +48,9 @@ strawberry.enum(
     ParticipantRole,
     description="How a participant joins: HOST may moderate (Vonage host URL, Metered "
     "isAdmin token, VideoSDK allow_mod); GUEST may not.",
+)
+strawberry.enum(
+    StreamKind, description="A live stream: HLS for viewers, or RTMP out to a platform."
 )
 
 if TYPE_CHECKING:

@@ -15,11 +15,17 @@ __all__ = ["MAX_PRESENT", "apply_event", "empty_state", "without_stale_presence"
 #: provider that never sends leaves, not a meeting size anyone reaches)
 MAX_PRESENT = 1_000
 
+#: the recording status after each recording event, by default
 _RECORDING_STATUS = {
     EventType.RECORDING_STARTED: "RECORDING",
     EventType.RECORDING_STOPPED: "PROCESSING",
     EventType.RECORDING_READY: "READY",
     EventType.RECORDING_FAILED: "FAILED",
+}
+#: the steps an event type may name instead (``recording-starting`` is RECORDING_STARTED)
+_RECORDING_STEPS = {
+    EventType.RECORDING_STARTED: frozenset({"STARTING", "RECORDING"}),
+    EventType.RECORDING_STOPPED: frozenset({"STOPPING", "PROCESSING"}),
 }
 
 
@@ -99,7 +105,9 @@ def _left(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
 
 
 def _recording(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
-    return state.evolve(recording=_RECORDING_STATUS[event.type])
+    steps = _RECORDING_STEPS.get(event.type, frozenset())
+    status = event.status if event.status in steps else _RECORDING_STATUS[event.type]
+    return state.evolve(recording=status)
 
 
 _CHANGES: dict[EventType, Callable[[RoomSnapshot, MeetingEvent], RoomSnapshot]] = {
@@ -108,5 +116,6 @@ _CHANGES: dict[EventType, Callable[[RoomSnapshot, MeetingEvent], RoomSnapshot]] 
     EventType.PARTICIPANT_JOINED: _joined,
     EventType.PARTICIPANT_LEFT: _left,
     EventType.ROOM_EXPIRED: _room_gone,
+    EventType.ROOM_CLOSED: _room_gone,
     **dict.fromkeys(_RECORDING_STATUS, _recording),
 }

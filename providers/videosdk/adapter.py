@@ -97,6 +97,10 @@ class VideoSDKAdapter(RecordingOperations):
             EventType.RECORDING_STOPPED,
             EventType.RECORDING_READY,
             EventType.RECORDING_FAILED,
+            EventType.TRANSCRIPTION_READY,
+            EventType.STREAM_STARTED,
+            EventType.STREAM_STOPPED,
+            EventType.STREAM_FAILED,
         }
     )
 

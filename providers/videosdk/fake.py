@@ -42,7 +42,15 @@ _WEBHOOK_TYPES = {
     # a dedicated "ready" event exists only for merged recordings
     EventType.RECORDING_READY: "merge-recording-completed",
     EventType.RECORDING_FAILED: "recording-failed",
+    EventType.TRANSCRIPTION_READY: "transcription-completed",
 }
+#: stream events by kind: ``hls-*`` for HLS, ``livestream-*`` for RTMP out
+_STREAM_TYPES = {
+    EventType.STREAM_STARTED: "{}-started",
+    EventType.STREAM_STOPPED: "{}-stopped",
+    EventType.STREAM_FAILED: "{}-failed",
+}
+_STREAM_PREFIX = {"HLS": "hls", "RTMP": "livestream"}
 
 
 def _new_key() -> rsa.RSAPrivateKey:
@@ -229,13 +237,31 @@ class FakeVideoSDK(FakeMedia):
         details: Mapping[str, Any],
         token: str | None,
     ) -> WebhookDelivery:
-        """VideoSDK's own signed delivery for ``event_type`` (it uses no token)."""
-        webhook_type = _WEBHOOK_TYPES.get(event_type)
-        if webhook_type is None:
-            raise UnsupportedOperation("videosdk", f"VideoSDK sends no {event_type.value} event")
+        """VideoSDK's own signed delivery for ``event_type`` (it uses no token).
+
+        Stream events are HLS unless ``details["streamKind"]`` is ``"RTMP"``.
+        """
+        if event_type is EventType.TRANSCRIPTION_READY:
+            # sent to the recording's webhookUrl, naming the room as roomId and no session
+            transcription = details.get("transcriptionId") or self.object_id()
+            data: Record = {"id": transcription, "roomId": room_native_id}
+            return self.deliver({"webhookType": "transcription-completed", "data": data})
+        webhook_type = self._webhook_type(event_type, details)
         data = {"meetingId": room_native_id, "sessionId": self._session_of(room_native_id, details)}
         data |= self._event_fields(event_type, details)
         return self.deliver({"webhookType": webhook_type, "data": data})
+
+    def _webhook_type(self, event_type: EventType, details: Mapping[str, Any]) -> str:
+        stream = _STREAM_TYPES.get(event_type)
+        if stream is not None:
+            kind = details.get("streamKind") or "HLS"
+            if kind not in _STREAM_PREFIX:
+                raise UnsupportedOperation("videosdk", f"VideoSDK streams no {kind!r} kind")
+            return stream.format(_STREAM_PREFIX[kind])
+        webhook_type = _WEBHOOK_TYPES.get(event_type)
+        if webhook_type is None:
+            raise UnsupportedOperation("videosdk", f"VideoSDK sends no {event_type.value} event")
+        return webhook_type
 
     def _session_of(self, room_id: str, details: Mapping[str, Any]) -> str:
         given = details.get("sessionId")
@@ -276,4 +302,16 @@ class FakeVideoSDK(FakeMedia):
                 "message": details.get("reason") or "Recording failed",
             },
         }
-        return fields[event_type]
+        return fields.get(event_type) or self._stream_fields(event_type, details)
+
+    def _stream_fields(self, event_type: EventType, details: Mapping[str, Any]) -> Record:
+        """``hls-started`` names where viewers play the stream; the other steps carry nothing."""
+        is_hls = (details.get("streamKind") or "HLS") == "HLS"
+        if event_type is not EventType.STREAM_STARTED or not is_hls:
+            return {}
+        stream = self.object_id()
+        playback = details.get("url") or f"https://cdn.videosdk.live/hls/{stream}/index.m3u8"
+        return {
+            "playbackHlsUrl": playback,
+            "livestreamUrl": f"https://cdn.videosdk.live/live/{stream}/index.m3u8",
+        }

@@ -5,8 +5,10 @@ signature over the JSON body. The raw bytes are tried first; because the docs' N
 signs ``JSON.stringify(parsed)``, the compact re-serialization of the parsed body (key order
 kept) is tried next. The envelope is ``{"webhookType": …, "data": {…}}``.
 
-Documented events that map to no gateway event (``recording-starting``/``-stopping``,
-``livestream-*``, ``hls-*``, ``transcription-completed``) and unknown ones give ``[]``.
+Every documented ``webhookType`` maps to a gateway event; the provider's step rides in
+``status`` where one event type covers several (``recording-starting`` and
+``recording-started`` are both ``RECORDING_STARTED``, with ``STARTING`` and ``RECORDING``).
+``livestream-*`` is VideoSDK's RTMP out, ``hls-*`` its HLS stream. Unknown types give ``[]``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from providers.errors import MalformedWebhook, WebhookAuthError
-from providers.models import EventType, MeetingEvent, stable_event_id
+from providers.models import EventType, MeetingEvent, StreamKind, stable_event_id
 from providers.videosdk.payloads import PROVIDER, parse_time
 
 __all__ = [
@@ -39,11 +41,26 @@ __all__ = [
 SIGNATURE_HEADER = "videosdk-signature"
 
 _RECORDING_SCOPES = ("recording", "participant-recording", "participant-track-recording")
+#: recording step -> (event type, RecordingStatus name)
 _RECORDING_STEPS = {
-    "started": EventType.RECORDING_STARTED,
-    "stopped": EventType.RECORDING_STOPPED,
-    "failed": EventType.RECORDING_FAILED,
+    "starting": (EventType.RECORDING_STARTED, "STARTING"),
+    "started": (EventType.RECORDING_STARTED, "RECORDING"),
+    "stopping": (EventType.RECORDING_STOPPED, "STOPPING"),
+    "stopped": (EventType.RECORDING_STOPPED, "PROCESSING"),
+    "failed": (EventType.RECORDING_FAILED, "FAILED"),
 }
+#: stream step -> (event type, stream status)
+_STREAM_STEPS = {
+    "starting": (EventType.STREAM_STARTED, "STARTING"),
+    "started": (EventType.STREAM_STARTED, "LIVE"),
+    "playable": (EventType.STREAM_STARTED, "PLAYABLE"),
+    "stopping": (EventType.STREAM_STOPPED, "STOPPING"),
+    "stopped": (EventType.STREAM_STOPPED, "STOPPED"),
+    "failed": (EventType.STREAM_FAILED, "FAILED"),
+}
+_STREAMS = {"livestream": StreamKind.RTMP, "hls": StreamKind.HLS}
+#: where a stream's viewers go, best first (``downstreamUrl`` is deprecated since Dec 2023)
+_PLAYBACK_KEYS = ("playbackHlsUrl", "livestreamUrl", "downstreamUrl")
 
 #: every ``webhookType`` VideoSDK documents (create-room ``webhook.events``)
 WEBHOOK_EVENTS: tuple[str, ...] = (
@@ -66,16 +83,8 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
     ),
 )
 
-#: the events the gateway normalizes: what a room registers for
-SUBSCRIBED_EVENTS: tuple[str, ...] = (
-    "participant-joined",
-    "participant-left",
-    "session-started",
-    "session-ended",
-    *(f"{scope}-{step}" for scope in _RECORDING_SCOPES for step in _RECORDING_STEPS),
-    "merge-recording-completed",
-    "merge-recording-failed",
-)
+#: what a room registers for: every documented event, as each maps to a gateway event
+SUBSCRIBED_EVENTS: tuple[str, ...] = WEBHOOK_EVENTS
 
 
 def load_public_key(pem: str) -> rsa.RSAPublicKey:
@@ -187,8 +196,9 @@ def _session(payload: Mapping[str, Any], event_type: EventType) -> list[MeetingE
     ]
 
 
-def _recording(payload: Mapping[str, Any], event_type: EventType) -> list[MeetingEvent]:
+def _recording(payload: Mapping[str, Any], step: tuple[EventType, str]) -> list[MeetingEvent]:
     data = payload["data"]
+    event_type, status = step
     url = _text(data, "fileUrl")
     fields = {
         "recording_id": _text(data, "id"),
@@ -196,33 +206,67 @@ def _recording(payload: Mapping[str, Any], event_type: EventType) -> list[Meetin
         "url": url,
         "reason": _text(data, "message"),
     }
-    events = [_event(payload, event_type, **fields)]
-    if event_type is EventType.RECORDING_STOPPED and url is not None:
-        events.append(_event(payload, EventType.RECORDING_READY, **fields))
+    events = [_event(payload, event_type, status=status, **fields)]
+    if event_type is EventType.RECORDING_STOPPED and status == "PROCESSING" and url is not None:
+        events.append(_event(payload, EventType.RECORDING_READY, status="READY", **fields))
     return events
 
 
-Normalizer = Callable[[Mapping[str, Any], EventType], list[MeetingEvent]]
+def _playback_url(data: Mapping[str, Any]) -> str | None:
+    return next((url for key in _PLAYBACK_KEYS if (url := _text(data, key))), None)
 
-_NORMALIZERS: dict[str, tuple[Normalizer, EventType]] = {
+
+def _stream(
+    payload: Mapping[str, Any], step: tuple[EventType, str, StreamKind]
+) -> list[MeetingEvent]:
+    data = payload["data"]
+    event_type, status, kind = step
+    return [
+        _event(
+            payload,
+            event_type,
+            status=status,
+            stream_kind=kind,
+            url=_playback_url(data),
+            reason=_text(data, "message"),
+        )
+    ]
+
+
+def _transcription(payload: Mapping[str, Any], event_type: EventType) -> list[MeetingEvent]:
+    data = payload["data"]
+    url = _text(data, "fileUrl") or _text(data, "url")
+    return [_event(payload, event_type, transcription_id=_text(data, "id"), url=url)]
+
+
+Normalizer = Callable[[Mapping[str, Any], Any], list[MeetingEvent]]
+
+_NORMALIZERS: dict[str, tuple[Normalizer, Any]] = {
     "participant-joined": (_participant, EventType.PARTICIPANT_JOINED),
     "participant-left": (_participant, EventType.PARTICIPANT_LEFT),
     "session-started": (_session, EventType.SESSION_STARTED),
     "session-ended": (_session, EventType.SESSION_ENDED),
     **{
-        f"{scope}-{step}": (_recording, event_type)
+        f"{scope}-{name}": (_recording, step)
         for scope in _RECORDING_SCOPES
-        for step, event_type in _RECORDING_STEPS.items()
+        for name, step in _RECORDING_STEPS.items()
     },
-    "merge-recording-completed": (_recording, EventType.RECORDING_READY),
-    "merge-recording-failed": (_recording, EventType.RECORDING_FAILED),
+    "merge-recording-completed": (_recording, (EventType.RECORDING_READY, "READY")),
+    "merge-recording-failed": (_recording, (EventType.RECORDING_FAILED, "FAILED")),
+    "transcription-completed": (_transcription, EventType.TRANSCRIPTION_READY),
+    **{
+        f"{prefix}-{name}": (_stream, (*step, kind))
+        for prefix, kind in _STREAMS.items()
+        for name, step in _STREAM_STEPS.items()
+        if name != "playable" or kind is StreamKind.HLS
+    },
 }
 
 
 def normalize(payload: Mapping[str, Any]) -> list[MeetingEvent]:
-    """The gateway events of one verified envelope (``[]`` for events it does not map)."""
+    """The gateway events of one verified envelope (``[]`` for an unknown ``webhookType``)."""
     found = _NORMALIZERS.get(payload["webhookType"])
     if found is None:
         return []
-    normalizer, event_type = found
-    return normalizer(payload, event_type)
+    normalizer, how = found
+    return normalizer(payload, how)

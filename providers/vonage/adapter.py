@@ -63,9 +63,18 @@ class VonageAdapter(VonageThemes):
             Capability.DIAL_IN,
         }
     )
-    event_types: ClassVar[frozenset[EventType]] = frozenset(EventType) - {
-        EventType.RECORDING_FAILED
-    }
+    event_types: ClassVar[frozenset[EventType]] = frozenset(
+        {
+            EventType.PARTICIPANT_JOINED,
+            EventType.PARTICIPANT_LEFT,
+            EventType.SESSION_STARTED,
+            EventType.SESSION_ENDED,
+            EventType.RECORDING_STARTED,
+            EventType.RECORDING_STOPPED,
+            EventType.RECORDING_READY,
+            EventType.ROOM_EXPIRED,
+        }
+    )
 
     # rooms
     async def create_room(self, spec: RoomSpec) -> Room:

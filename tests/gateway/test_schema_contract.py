@@ -41,21 +41,7 @@ CONTRACT = (ROOT / "contract" / "contract.graphql", ROOT / "contract" / "contrac
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
 
 #: the meetings extension (contract-meetings.graphql) still to build
-PENDING: frozenset[str] = frozenset(
-    {
-        "EventType.ROOM_CLOSED",
-        "EventType.ROOM_CREATED",
-        "EventType.ROOM_UPDATED",
-        "EventType.STREAM_FAILED",
-        "EventType.STREAM_STARTED",
-        "EventType.STREAM_STOPPED",
-        "EventType.TRANSCRIPTION_READY",
-        "StreamKind",
-        "RoomLifecycleEvent",
-        "TranscriptionEvent",
-        "StreamEvent",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 def load(*paths: Path) -> GraphQLSchema:

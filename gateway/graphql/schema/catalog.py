@@ -21,7 +21,9 @@ class ProviderInfo:
     sandbox: bool = strawberry.field(description="Served by the built-in local stand-in.")
     capabilities: list[Capability]
     event_types: list[EventType] = strawberry.field(
-        description="Normalized events this provider can emit."
+        description="Events a subscriber can receive for this provider's rooms: those its "
+        "webhooks emit, and ROOM_CREATED, ROOM_UPDATED, ROOM_CLOSED where the gateway "
+        "can create, update or close its rooms."
     )
 
     @classmethod
@@ -33,8 +35,24 @@ class ProviderInfo:
             configured=handle.configured,
             sandbox=handle.sandbox is not None,
             capabilities=sorted(adapter.capabilities, key=list(Capability).index),
-            event_types=sorted(adapter.event_types, key=list(EventType).index),
+            event_types=sorted(
+                adapter.event_types | lifecycle_types(adapter.capabilities),
+                key=list(EventType).index,
+            ),
         )
+
+
+#: the gateway's own room events, by the capability whose mutation publishes them
+_LIFECYCLE = {
+    Capability.ROOMS_CREATE: EventType.ROOM_CREATED,
+    Capability.ROOMS_UPDATE: EventType.ROOM_UPDATED,
+    Capability.ROOMS_CLOSE: EventType.ROOM_CLOSED,
+}
+
+
+def lifecycle_types(capabilities: frozenset[Capability]) -> frozenset[EventType]:
+    """The lifecycle events published for a provider with ``capabilities``."""
+    return frozenset(event for cap, event in _LIFECYCLE.items() if cap in capabilities)
 
 
 @strawberry.type

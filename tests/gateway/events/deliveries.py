@@ -15,6 +15,7 @@ from gateway.events import StoredEvent
 from gateway.events.base import LogBus
 from gateway.services import Services
 from gateway.settings import Settings
+from providers import LIFECYCLE_EVENT_TYPES as LIFECYCLE
 from providers import Sandbox, WebhookDelivery
 from tests.support import asgi_client, gateway_settings
 
@@ -49,6 +50,10 @@ class Gateway:
 
     async def logged(self) -> list[StoredEvent]:
         return await logged(self.services)
+
+    async def from_providers(self) -> list[StoredEvent]:
+        """The log less the gateway's own room lifecycle events (``createRoom`` adds one)."""
+        return [item for item in await self.logged() if item.event.type not in LIFECYCLE]
 
 
 @asynccontextmanager

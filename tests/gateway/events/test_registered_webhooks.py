@@ -69,6 +69,6 @@ async def test_a_delivery_to_a_registered_url_is_published(provider: str) -> Non
             for url in paths:
                 delivered = await gw.post(provider, to_registered_url(url, provider, sent))
                 assert delivered.status_code == 204, (url, delivered.text)
-        logged = await gw.logged()
+        logged = await gw.from_providers()
     assert {item.event.type for item in logged} == set(emits)
     assert {item.event.room_id for item in logged} == {room["id"]}

@@ -40,7 +40,7 @@ async def test_emits_each_event_type_the_provider_can_emit(provider: str) -> Non
             response = await emit(gw, provider, room, body)
             assert response.status_code == 202, response.text
             ids = response.json()["eventIds"]
-            logged = {item.event.id: item.event for item in await gw.logged()}
+            logged = {item.event.id: item.event for item in await gw.from_providers()}
             assert ids
             assert set(ids) <= set(logged)
             assert event_type in {logged[i].type for i in ids}
@@ -51,7 +51,7 @@ async def test_participant_details_reach_the_event() -> None:
     body = {"type": "PARTICIPANT_JOINED", "participantName": "Ann", "participantId": "p-42"}
     async with gateway() as gw:
         response = await emit(gw, "videosdk", await create_room(gw, "videosdk"), body)
-        (stored,) = await gw.logged()
+        (stored,) = await gw.from_providers()
     assert response.json() == {"eventIds": [stored.event.id], "duplicates": []}
     assert stored.event.participant_name == "Ann"
     assert stored.event.participant_id == "p-42"
@@ -64,7 +64,7 @@ async def test_a_type_the_provider_cannot_emit_is_400_naming_it() -> None:
         )
         assert response.status_code == 400
         assert "RECORDING_READY" in response.json()["error"]
-        assert await gw.logged() == []
+        assert await gw.from_providers() == []
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ async def test_unknown_or_missing_type_is_400(body: object) -> None:
     async with gateway() as gw:
         response = await gw.client.post("/sandbox/vonage/rooms/r-1/events", json=body)
         assert response.status_code == 400
-        assert await gw.logged() == []
+        assert await gw.from_providers() == []
 
 
 async def test_non_json_body_is_400() -> None:
@@ -107,7 +107,7 @@ async def test_a_room_the_sandbox_does_not_have_is_404_naming_it(provider: str) 
         assert response.status_code == 404
         assert missing in response.json()["error"]
         assert "createRoom" in response.json()["error"]
-        assert await gw.logged() == []
+        assert await gw.from_providers() == []
 
 
 @pytest.mark.parametrize(
@@ -118,6 +118,7 @@ async def test_a_room_the_sandbox_does_not_have_is_404_naming_it(provider: str) 
         ({"durationSeconds": "60"}, "durationSeconds must be a number"),
         ({"durationSeconds": True}, "durationSeconds must be a number"),
         ({"isHost": "yes"}, "isHost must be true or false"),
+        ({"streamKind": "SRT"}, "streamKind must be one of HLS, RTMP"),
     ],
 )
 async def test_unknown_or_mistyped_details_are_400_naming_them(
@@ -128,7 +129,7 @@ async def test_unknown_or_mistyped_details_are_400_naming_them(
         response = await emit(gw, "vonage", room, {"type": "PARTICIPANT_JOINED", **details})
         assert response.status_code == 400
         assert named in response.json()["error"]
-        assert await gw.logged() == []
+        assert await gw.from_providers() == []
 
 
 async def test_null_details_take_the_sandbox_defaults() -> None:
@@ -136,6 +137,6 @@ async def test_null_details_take_the_sandbox_defaults() -> None:
     async with gateway() as gw:
         response = await emit(gw, "vonage", await create_room(gw, "vonage"), body)
         assert response.status_code == 202, response.text
-        (stored,) = await gw.logged()
+        (stored,) = await gw.from_providers()
     assert stored.event.participant_name
     assert stored.event.is_host is True

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from providers import REGISTRY, EventType, WebhookDelivery
+from providers import REGISTRY, EventType, StreamKind, WebhookDelivery
 from tests.gateway.events.deliveries import Gateway, gateway, json_delivery
 
 TOKEN = "sandbox-webhook-token"
@@ -149,16 +149,28 @@ VIDEOSDK_CASES: list[tuple[dict[str, Any], list[EventType], dict[str, Any]]] = [
     ),
     (_vs("merge-recording-completed", fileUrl=CDN_URL), [EventType.RECORDING_READY], {}),
     (_vs("merge-recording-failed"), [EventType.RECORDING_FAILED], {}),
+    (_vs("recording-starting"), [EventType.RECORDING_STARTED], {"status": "STARTING"}),
+    (_vs("recording-stopping", id="c-1"), [EventType.RECORDING_STOPPED], {"status": "STOPPING"}),
+    (
+        _vs("livestream-started"),
+        [EventType.STREAM_STARTED],
+        {"stream_kind": StreamKind.RTMP, "status": "LIVE"} | _VS_ROOM,
+    ),
+    (
+        _vs("hls-playable", playbackHlsUrl="https://x/h.m3u8", livestreamUrl="https://x/l.m3u8"),
+        [EventType.STREAM_STARTED],
+        {"stream_kind": StreamKind.HLS, "url": "https://x/h.m3u8", "status": "PLAYABLE"},
+    ),
+    (_vs("hls-stopped"), [EventType.STREAM_STOPPED], {"stream_kind": StreamKind.HLS}),
+    (_vs("livestream-failed"), [EventType.STREAM_FAILED], {"stream_kind": StreamKind.RTMP}),
+    (
+        {"webhookType": "transcription-completed", "data": {"id": "t-1", "roomId": VIDEOSDK_ROOM}},
+        [EventType.TRANSCRIPTION_READY],
+        {"transcription_id": "t-1", "room_native_id": VIDEOSDK_ROOM, "session_id": None},
+    ),
 ]
 
-VIDEOSDK_IGNORED = [
-    _vs("recording-starting"),
-    _vs("recording-stopping"),
-    _vs("livestream-started"),
-    _vs("hls-playable", playbackHlsUrl="https://x/h.m3u8", livestreamUrl="https://x/l.m3u8"),
-    {"webhookType": "transcription-completed", "data": {"id": "t-1", "roomId": VIDEOSDK_ROOM}},
-    _vs("some-future-event"),
-]
+VIDEOSDK_IGNORED = [_vs("some-future-event"), _vs("whiteboard-opened")]
 
 
 def _check(event: Any, expected: dict[str, Any]) -> None:

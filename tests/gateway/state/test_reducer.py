@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ def stored(
     *,
     participant: str | None = None,
     session: str | None = "s-1",
+    status: str | None = None,
 ) -> StoredEvent:
     event = MeetingEvent(
         id=f"vonage:{uuid.uuid4().hex}",
@@ -32,6 +34,7 @@ def stored(
         participant_id=participant,
         participant_name=None if participant is None else participant.title(),
         occurred_at=NOW + timedelta(seconds=position),
+        status=status,
     )
     return StoredEvent(event, NOW + timedelta(seconds=position), (position,), f"c{position}")
 
@@ -110,6 +113,56 @@ def test_an_expired_room_has_nobody_in_it() -> None:
     )
     assert not state.active
     assert present(state) == []
+
+
+def test_recording_steps_named_by_the_provider_show_as_starting_and_stopping() -> None:
+    started = stored(1, EventType.SESSION_STARTED)
+    starting = stored(2, EventType.RECORDING_STARTED, status="STARTING")
+    assert replay(started, starting).recording == "STARTING"
+    recording = stored(3, EventType.RECORDING_STARTED, status="RECORDING")
+    assert replay(started, starting, recording).recording == "RECORDING"
+    stopping = stored(4, EventType.RECORDING_STOPPED, status="STOPPING")
+    assert replay(started, starting, recording, stopping).recording == "STOPPING"
+    stopped = stored(5, EventType.RECORDING_STOPPED, status="PROCESSING")
+    assert replay(started, recording, stopping, stopped).recording == "PROCESSING"
+
+
+def test_a_status_foreign_to_the_event_type_falls_back_to_the_type() -> None:
+    started = stored(1, EventType.SESSION_STARTED)
+    odd = stored(2, EventType.RECORDING_STARTED, status="READY")
+    assert replay(started, odd).recording == "RECORDING"
+
+
+def test_a_closed_room_is_inactive_with_nobody_in_it() -> None:
+    state = replay(
+        stored(1, EventType.SESSION_STARTED),
+        stored(2, EventType.PARTICIPANT_JOINED, participant="ann"),
+        stored(3, EventType.ROOM_CLOSED, session=None),
+    )
+    assert not state.active
+    assert present(state) == []
+    assert state.cursor == "c3"
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    [
+        EventType.ROOM_CREATED,
+        EventType.ROOM_UPDATED,
+        EventType.TRANSCRIPTION_READY,
+        EventType.STREAM_STARTED,
+        EventType.STREAM_STOPPED,
+        EventType.STREAM_FAILED,
+    ],
+)
+def test_events_that_do_not_change_presence_only_move_the_cursor(event_type: EventType) -> None:
+    before = replay(
+        stored(1, EventType.SESSION_STARTED),
+        stored(2, EventType.PARTICIPANT_JOINED, participant="ann"),
+    )
+    after = apply_event(before, stored(3, event_type))
+    assert after == before.evolve(position=(3,), cursor="c3", updated_at=after.updated_at)
+    assert present(after) == ["ann"]
 
 
 def test_an_event_already_applied_changes_nothing() -> None:

@@ -112,7 +112,7 @@ async def test_webhook_target_registers_every_normalized_event(
         "merge-recording-completed",
         "merge-recording-failed",
     } <= set(webhook["events"])
-    assert "hls-started" not in webhook["events"]
+    assert {"hls-started", "livestream-failed", "transcription-completed"} <= set(webhook["events"])
     assert fake.rooms[room.native_id]["webhook"] == webhook
 
 

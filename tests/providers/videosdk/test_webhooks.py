@@ -16,13 +16,20 @@ from providers import (
     EventType,
     MalformedWebhook,
     ProviderUnavailable,
+    StreamKind,
     UnsupportedOperation,
     WebhookAuthError,
     WebhookDelivery,
 )
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter, VideoSDKSettings
 from providers.videosdk.keys import REFRESH_INTERVAL, RETRY_AFTER_FAILURE
-from providers.videosdk.webhooks import load_public_key, normalize, verify_signature
+from providers.videosdk.webhooks import (
+    SUBSCRIBED_EVENTS,
+    WEBHOOK_EVENTS,
+    load_public_key,
+    normalize,
+    verify_signature,
+)
 from tests.support import ManualClock
 
 from .conftest import build
@@ -30,6 +37,16 @@ from .test_payloads import fixture
 
 HOOKS: dict[str, Any] = fixture("webhooks.json")
 ROOM, SESSION = "bcd-efgh-ijkl", "6634600a9f1e2a0012349999"
+STOPPED_URL = HOOKS["recording-stopped"]["data"]["fileUrl"]
+HLS_URL = "https://cdn.videosdk.live/hls/index.m3u8"
+HLS, RTMP = StreamKind.HLS, StreamKind.RTMP
+#: stream steps whose payload carries no playback URL
+STREAM_STEPS = [
+    ("starting", EventType.STREAM_STARTED, "STARTING"),
+    ("stopping", EventType.STREAM_STOPPED, "STOPPING"),
+    ("stopped", EventType.STREAM_STOPPED, "STOPPED"),
+    ("failed", EventType.STREAM_FAILED, "FAILED"),
+]
 START = datetime(2024, 5, 2, 9, 30, 0, 250000, tzinfo=UTC)
 END = datetime(2024, 5, 2, 10, 5, 10, 750000, tzinfo=UTC)
 
@@ -76,17 +93,30 @@ EXPECTED: list[tuple[str, list[tuple[EventType, dict[str, Any]]]]] = [
             )
         ],
     ),
-    ("recording-starting", []),
+    ("recording-starting", [(EventType.RECORDING_STARTED, {"status": "STARTING"})]),
     (
         "recording-started",
-        [(EventType.RECORDING_STARTED, {"recording_id": "663461119f1e2a001234cccc"})],
+        [
+            (
+                EventType.RECORDING_STARTED,
+                {"recording_id": "663461119f1e2a001234cccc", "status": "RECORDING"},
+            )
+        ],
     ),
-    ("recording-stopping", []),
+    (
+        "recording-stopping",
+        [
+            (
+                EventType.RECORDING_STOPPED,
+                {"recording_id": "663461119f1e2a001234cccc", "status": "STOPPING"},
+            )
+        ],
+    ),
     (
         "recording-stopped",
         [
-            (EventType.RECORDING_STOPPED, {"url": HOOKS["recording-stopped"]["data"]["fileUrl"]}),
-            (EventType.RECORDING_READY, {"url": HOOKS["recording-stopped"]["data"]["fileUrl"]}),
+            (EventType.RECORDING_STOPPED, {"url": STOPPED_URL, "status": "PROCESSING"}),
+            (EventType.RECORDING_READY, {"url": STOPPED_URL, "status": "READY"}),
         ],
     ),
     (
@@ -115,11 +145,78 @@ EXPECTED: list[tuple[str, list[tuple[EventType, dict[str, Any]]]]] = [
         ],
     ),
     ("merge-recording-failed", [(EventType.RECORDING_FAILED, {})]),
-    ("transcription-completed", []),
-    ("livestream-started", []),
-    ("hls-playable", []),
-    ("hls-stopped", []),
+    (
+        "participant-recording-starting",
+        [(EventType.RECORDING_STARTED, {"participant_id": "p0w9x7yu", "status": "STARTING"})],
+    ),
+    (
+        "participant-recording-stopping",
+        [(EventType.RECORDING_STOPPED, {"participant_id": "p0w9x7yu", "status": "STOPPING"})],
+    ),
+    (
+        "participant-recording-failed",
+        [(EventType.RECORDING_FAILED, {"reason": "Participant left", "status": "FAILED"})],
+    ),
+    (
+        "participant-track-recording-starting",
+        [(EventType.RECORDING_STARTED, {"status": "STARTING"})],
+    ),
+    (
+        "participant-track-recording-started",
+        [(EventType.RECORDING_STARTED, {"recording_id": "663461119f1e2a001234eeee"})],
+    ),
+    (
+        "participant-track-recording-stopping",
+        [(EventType.RECORDING_STOPPED, {"status": "STOPPING"})],
+    ),
+    (
+        "participant-track-recording-stopped",
+        [(EventType.RECORDING_STOPPED, {"status": "PROCESSING", "url": None})],
+    ),
+    (
+        "transcription-completed",
+        [
+            (
+                EventType.TRANSCRIPTION_READY,
+                {"transcription_id": "663461119f1e2a0012340abc", "url": None, "session_id": None},
+            )
+        ],
+    ),
+    *[
+        (f"livestream-{step}", [(event_type, {"stream_kind": RTMP, "status": status, "url": None})])
+        for step, event_type, status in STREAM_STEPS
+    ],
+    *[
+        (f"hls-{step}", [(event_type, {"stream_kind": HLS, "status": status, "url": None})])
+        for step, event_type, status in STREAM_STEPS
+    ],
+    (
+        "livestream-started",
+        [(EventType.STREAM_STARTED, {"stream_kind": RTMP, "status": "LIVE", "url": None})],
+    ),
+    (
+        "hls-started",
+        [(EventType.STREAM_STARTED, {"stream_kind": HLS, "status": "LIVE", "url": HLS_URL})],
+    ),
+    (
+        "hls-playable",
+        [(EventType.STREAM_STARTED, {"stream_kind": HLS, "status": "PLAYABLE", "url": HLS_URL})],
+    ),
 ]
+
+
+def test_expectations_cover_every_documented_webhook_type() -> None:
+    assert {name for name, _ in EXPECTED} == set(WEBHOOK_EVENTS)
+    assert len(WEBHOOK_EVENTS) == 33
+
+
+def test_rooms_register_for_every_documented_webhook_type() -> None:
+    assert set(SUBSCRIBED_EVENTS) == set(WEBHOOK_EVENTS)
+
+
+def test_event_types_are_exactly_what_the_webhooks_emit() -> None:
+    emitted = {event_type for _, events in EXPECTED for event_type, _ in events}
+    assert emitted == VideoSDKAdapter.event_types
 
 
 def test_expectations_cover_every_fixture() -> None:
@@ -142,7 +239,7 @@ async def test_documented_payloads_normalize(
         assert event.provider == "videosdk"
         assert event.room_native_id == ROOM
         assert event.room_id == f"videosdk:{ROOM}"
-        assert event.session_id == SESSION
+        assert event.session_id == (None if name == "transcription-completed" else SESSION)
         assert event.raw == payload
         assert event.type in adapter.event_types
     assert len({e.id for e in events}) == len(events)
@@ -366,8 +463,58 @@ async def test_sandbox_webhooks_round_trip(
     events = await adapter.parse_webhook(delivery)
     assert events[0].type is event_type
     assert events[0].room_native_id == "abc-defg-hijk"
-    assert events[0].session_id == "s-1"
+    # transcription-completed goes to the recording's webhookUrl and names no session
+    no_session = event_type is EventType.TRANSCRIPTION_READY
+    assert events[0].session_id == (None if no_session else "s-1")
     assert delivery.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kind", "webhook_type", "playback"),
+    [
+        (EventType.STREAM_STARTED, "HLS", "hls-started", "https://cdn.videosdk.live/x.m3u8"),
+        (EventType.STREAM_STOPPED, "HLS", "hls-stopped", None),
+        (EventType.STREAM_FAILED, "HLS", "hls-failed", None),
+        (EventType.STREAM_STARTED, "RTMP", "livestream-started", None),
+        (EventType.STREAM_STOPPED, "RTMP", "livestream-stopped", None),
+        (EventType.STREAM_FAILED, "RTMP", "livestream-failed", None),
+    ],
+)
+async def test_sandbox_stream_webhooks_by_kind(
+    adapter: VideoSDKAdapter,
+    fake: FakeVideoSDK,
+    event_type: EventType,
+    kind: str,
+    webhook_type: str,
+    playback: str | None,
+) -> None:
+    details = {"streamKind": kind, "url": "https://cdn.videosdk.live/x.m3u8"}
+    delivery = fake.webhook("abc-defg-hijk", event_type, details, token=None)
+    assert json.loads(delivery.body)["webhookType"] == webhook_type
+    (event,) = await adapter.parse_webhook(delivery)
+    assert event.type is event_type
+    assert event.stream_kind is StreamKind(kind)
+    assert event.url == playback
+
+
+async def test_sandbox_transcription_names_the_room_as_room_id(
+    adapter: VideoSDKAdapter, fake: FakeVideoSDK
+) -> None:
+    details = {"transcriptionId": "t-1"}
+    delivery = fake.webhook("abc-defg-hijk", EventType.TRANSCRIPTION_READY, details, token=None)
+    payload = json.loads(delivery.body)
+    assert payload == {
+        "webhookType": "transcription-completed",
+        "data": {"id": "t-1", "roomId": "abc-defg-hijk"},
+    }
+    (event,) = await adapter.parse_webhook(delivery)
+    assert event.transcription_id == "t-1"
+    assert event.room_id == "videosdk:abc-defg-hijk"
+
+
+def test_sandbox_refuses_an_unknown_stream_kind(fake: FakeVideoSDK) -> None:
+    with pytest.raises(UnsupportedOperation, match="SRT"):
+        fake.webhook("abc-defg-hijk", EventType.STREAM_STARTED, {"streamKind": "SRT"}, None)
 
 
 async def test_sandbox_webhook_fills_defaults_from_its_state(

@@ -7,7 +7,7 @@ is ended with ``SUBSCRIBER_TOO_SLOW`` and ``extensions.resumeAfter``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Collection
+from collections.abc import AsyncGenerator, Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -23,12 +23,14 @@ from gateway.events import (
     SubscriberTooSlow,
 )
 from gateway.graphql.context import Info
-from gateway.graphql.enums import EventType, Provider, provider_enum, provider_name
+from gateway.graphql.enums import EventType, Provider, StreamKind, provider_enum, provider_name
 from gateway.graphql.errors import ErrorCode, GatewayError, bad_input
 from gateway.graphql.permissions import requires
+from gateway.graphql.schema.rooms.types import Room
 from gateway.graphql.targets import present
 from gateway.graphql.transport.delivery import deliver
-from providers import REGISTRY, split_global_id
+from providers import LIFECYCLE_EVENT_TYPES, REGISTRY, split_global_id
+from providers import Room as DomainRoom
 
 __all__ = [
     "EVENT_TYPES",
@@ -37,7 +39,10 @@ __all__ = [
     "RecordingEvent",
     "RoomEvent",
     "RoomExpiredEvent",
+    "RoomLifecycleEvent",
     "SessionEvent",
+    "StreamEvent",
+    "TranscriptionEvent",
     "event_stream",
     "to_room_event",
 ]
@@ -52,12 +57,19 @@ RECORDING_TYPES = frozenset(
         EventType.RECORDING_FAILED,
     }
 )
+STREAM_TYPES = frozenset(
+    {EventType.STREAM_STARTED, EventType.STREAM_STOPPED, EventType.STREAM_FAILED}
+)
 
 
-@strawberry.interface(description="A normalized event from a provider's webhook.")
+@strawberry.interface(
+    description="A normalized event from a provider's webhook, or a room change made "
+    "through the gateway (ROOM_CREATED, ROOM_UPDATED, ROOM_CLOSED)."
+)
 class RoomEvent:
     id: strawberry.ID = strawberry.field(
-        description="Stable: the same provider delivery always gives the same id."
+        description="Stable: the same provider delivery, or the same change made through "
+        "the gateway, always gives the same id."
     )
     cursor: str = strawberry.field(description="Pass as `after` to resume right after this event.")
     type: EventType
@@ -70,7 +82,10 @@ class RoomEvent:
         description="The provider's time where it gives one, else receivedAt."
     )
     received_at: datetime
-    raw: JSON = strawberry.field(description="The provider's payload as received.")
+    raw: JSON = strawberry.field(
+        description="The provider's payload as received; for ROOM_CREATED, ROOM_UPDATED and "
+        "ROOM_CLOSED the gateway's own record of the change."
+    )
 
 
 def _common(stored: StoredEvent) -> dict[str, Any]:
@@ -144,20 +159,78 @@ class RoomExpiredEvent(RoomEvent):
         return cls(**_common(stored))
 
 
+@strawberry.type(description="A transcription of a room's recording is ready.")
+class TranscriptionEvent(RoomEvent):
+    transcription_id: str | None = strawberry.field(description="The provider's own id.")
+    url: str | None = strawberry.field(description="Where to fetch it, when the provider says.")
+
+    @classmethod
+    def from_stored(cls, stored: StoredEvent) -> TranscriptionEvent:
+        e = stored.event
+        return cls(**_common(stored), transcription_id=e.transcription_id, url=e.url)
+
+
+@strawberry.type(
+    description="A live stream of a room (HLS or RTMP) started, stopped or failed. "
+    "STREAM_STARTED arrives for each step the provider reports (starting, live, playable); "
+    "`raw` names the step."
+)
+class StreamEvent(RoomEvent):
+    kind: StreamKind | None
+    playback_url: str | None = strawberry.field(
+        description="Where viewers play the stream (HLS), when the provider says."
+    )
+
+    @classmethod
+    def from_stored(cls, stored: StoredEvent) -> StreamEvent:
+        e = stored.event
+        return cls(**_common(stored), kind=e.stream_kind, playback_url=e.url)
+
+
+@strawberry.type(
+    description="A room was created, changed or closed through this gateway's mutations "
+    "(published once per change)."
+)
+class RoomLifecycleEvent(RoomEvent):
+    room_record: strawberry.Private[DomainRoom | None]
+
+    @strawberry.field(
+        description="The room as the mutation returned it (no provider call); needs rooms:read.",
+        permission_classes=[requires(Scope.ROOMS_READ)],
+    )
+    def room(self) -> Room | None:
+        return None if self.room_record is None else Room.from_domain(self.room_record)
+
+    @classmethod
+    def from_stored(cls, stored: StoredEvent) -> RoomLifecycleEvent:
+        return cls(**_common(stored), room_record=stored.event.room)
+
+
 #: concrete event types, for the schema (some are reachable only through the interface)
-EVENT_TYPES: tuple[type, ...] = (ParticipantEvent, SessionEvent, RecordingEvent, RoomExpiredEvent)
+EVENT_TYPES: tuple[type, ...] = (
+    ParticipantEvent,
+    SessionEvent,
+    RecordingEvent,
+    RoomExpiredEvent,
+    RoomLifecycleEvent,
+    TranscriptionEvent,
+    StreamEvent,
+)
+
+
+_BY_TYPE: dict[EventType, Callable[[StoredEvent], RoomEvent]] = {
+    **dict.fromkeys(PARTICIPANT_TYPES, ParticipantEvent.from_stored),
+    **dict.fromkeys(SESSION_TYPES, SessionEvent.from_stored),
+    **dict.fromkeys(RECORDING_TYPES, RecordingEvent.from_stored),
+    **dict.fromkeys(STREAM_TYPES, StreamEvent.from_stored),
+    **dict.fromkeys(LIFECYCLE_EVENT_TYPES, RoomLifecycleEvent.from_stored),
+    EventType.TRANSCRIPTION_READY: TranscriptionEvent.from_stored,
+}
 
 
 def to_room_event(stored: StoredEvent) -> RoomEvent:
     """The GraphQL type of a stored event, chosen by its event type."""
-    kind = stored.event.type
-    if kind in PARTICIPANT_TYPES:
-        return ParticipantEvent.from_stored(stored)
-    if kind in SESSION_TYPES:
-        return SessionEvent.from_stored(stored)
-    if kind in RECORDING_TYPES:
-        return RecordingEvent.from_stored(stored)
-    return RoomExpiredEvent.from_stored(stored)
+    return _BY_TYPE.get(stored.event.type, RoomExpiredEvent.from_stored)(stored)
 
 
 def _provider_filter(

@@ -1,8 +1,13 @@
-"""``createRoom``: which provider, which webhooks, and at most one room per idempotency key."""
+"""``createRoom``: which provider, which webhooks, and at most one room per idempotency key.
+
+Each created room is published as ``ROOM_CREATED``; with an idempotency key the event id
+comes from the key's record, so a retry that returns the same room publishes nothing new.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +20,7 @@ from gateway.graphql.targets import adapter_for, present
 from gateway.idempotency import IdempotencyStore, fingerprint
 from gateway.services import Services
 from gateway.settings import AuthMode
-from providers import Capability, ProviderAdapter, RoomSpec, WebhookTarget
+from providers import Capability, EventType, ProviderAdapter, RoomSpec, WebhookTarget
 from providers import Room as DomainRoom
 
 __all__ = ["create_room"]
@@ -62,17 +67,19 @@ async def create_room(info: Info, data: CreateRoomInput) -> DomainRoom:
     spec = room_spec(data, adapter.name, _webhook(services, adapter))
     key = present(data.idempotency_key)
     if key is None:
-        room = await adapter.create_room(spec)
+        room, created, operation = await adapter.create_room(spec), True, uuid.uuid4().hex
     else:
-        room, created = await _create_once(info, adapter, spec, key)
-        if not created:
-            return room
-    await resource_cache(services).remember_room(room, changed=False)
+        operation = f"createRoom:{_key_owner(info)}:{key}"
+        room, created = await _create_once(info, adapter, spec, operation)
+    if created:
+        await resource_cache(services).remember_room(room, changed=False)
+    # also on a retry: a first publish that failed gets its chance; a repeat is deduped
+    await services.lifecycle.publish(EventType.ROOM_CREATED, room, operation)
     return room
 
 
 async def _create_once(
-    info: Info, adapter: ProviderAdapter[Any], spec: RoomSpec, key: str
+    info: Info, adapter: ProviderAdapter[Any], spec: RoomSpec, record: str
 ) -> tuple[DomainRoom, bool]:
     services = info.context.services
     pending = adapter.settings.timeouts.total + _CLAIM_MARGIN_SECONDS
@@ -81,7 +88,7 @@ async def _create_once(
     )
     material = [adapter.name, dataclasses.asdict(dataclasses.replace(spec, webhook=None))]
     return await store.create(
-        f"createRoom:{_key_owner(info)}:{key}",
+        record,
         fingerprint(material),
         lambda: adapter.create_room(spec),
     )

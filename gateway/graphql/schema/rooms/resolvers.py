@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import strawberry
@@ -19,7 +20,7 @@ from gateway.graphql.schema.rooms.inputs import CreateRoomInput, UpdateRoomInput
 from gateway.graphql.schema.rooms.types import Room, RoomConnection
 from gateway.graphql.targets import capable_adapters, present, target
 from gateway.services import Services
-from providers import Capability, ProviderAdapter, ResourceNotFound, RoomPage
+from providers import Capability, EventType, ProviderAdapter, ResourceNotFound, RoomPage
 
 __all__ = ["RoomMutation", "RoomQuery"]
 
@@ -107,7 +108,10 @@ class RoomMutation:
         found = target(info, id, "id", Capability.ROOMS_UPDATE)
         update = room_update(input, found.provider)
         room = await found.adapter.update_room(found.native_id, update)
-        await resource_cache(info.context.services).remember_room(room)
+        services = info.context.services
+        await resource_cache(services).remember_room(room)
+        # every update is a change of its own: one event per call
+        await services.lifecycle.publish(EventType.ROOM_UPDATED, room, uuid.uuid4().hex)
         return Room.from_domain(room)
 
     @strawberry.mutation(
@@ -117,5 +121,8 @@ class RoomMutation:
     async def close_room(self, info: Info, id: strawberry.ID) -> Room:
         found = target(info, id, "id", Capability.ROOMS_CLOSE)
         room = await found.adapter.close_room(found.native_id)
-        await resource_cache(info.context.services).remember_room(room)
+        services = info.context.services
+        await resource_cache(services).remember_room(room)
+        # a room closes once: closing it again is deduped (created_at tells a reused name apart)
+        await services.lifecycle.publish(EventType.ROOM_CLOSED, room, f"close:{room.created_at}")
         return Room.from_domain(room)
