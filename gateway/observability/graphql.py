@@ -54,11 +54,24 @@ def outcome(context: ExecutionContext) -> str:
 
 
 class GraphQLMetrics(SchemaExtension):
-    """Counts, times and names (in the log context) each operation."""
+    """Counts, times and names (in the log context) each operation.
+
+    A subscription runs from ``on_execute`` (its document is known) to the end of
+    ``on_operation`` (its stream ended), which is what the gauge of running ones counts.
+    """
+
+    _subscription = False
 
     def on_operation(self) -> Iterator[None]:
         start = time.perf_counter()
-        yield
+        previous = current_operation.get()
+        try:
+            yield
+        finally:
+            if self._subscription:
+                SUBSCRIPTIONS.dec()
+            # not ``reset``: a stream may end in another context than it began
+            current_operation.set(previous)
         context = self.execution_context
         name, kind = operation_label(_name(context)), _type(context)
         GRAPHQL_REQUESTS.labels(name, kind, outcome(context)).inc()
@@ -67,15 +80,8 @@ class GraphQLMetrics(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        previous = current_operation.get()
         current_operation.set(operation_label(_name(context)))
-        subscription = _type(context) == OperationType.SUBSCRIPTION.value
-        if subscription:
+        if _type(context) == OperationType.SUBSCRIPTION.value:
+            self._subscription = True
             SUBSCRIPTIONS.inc()
-        try:
-            yield
-        finally:
-            if subscription:
-                SUBSCRIPTIONS.dec()
-            # not ``reset``: a subscription may end in another context than it began
-            current_operation.set(previous)
+        yield

@@ -24,6 +24,7 @@ __all__ = [
     "OTHER",
     "SUBSCRIBERS_TOO_SLOW",
     "SUBSCRIPTIONS",
+    "TOO_LARGE",
     "WEBHOOKS_DEDUPLICATED",
     "WEBHOOKS_RECEIVED",
     "WEBHOOKS_REJECTED",
@@ -80,6 +81,11 @@ EVENTS_DELIVERED = Counter(
 SUBSCRIBERS_TOO_SLOW = Counter(
     "gateway_subscribers_too_slow_total",
     "Subscribers ended because they fell behind (full queue or backlog too old)",
+)
+TOO_LARGE = Counter(
+    "gateway_requests_too_large_total",
+    "Requests refused with 413, by the limit that applied (its path prefix, uploads, default)",
+    ["limit"],
 )
 WEBSOCKETS = Gauge(
     "gateway_websocket_connections",
