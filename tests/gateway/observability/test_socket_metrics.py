@@ -36,6 +36,8 @@ async def test_sockets_subscriptions_and_deliveries_are_counted() -> None:
         delivered = total(before, "gateway_events_delivered_total", consumer="client")
         async with subscribe(base, {"roomId": "vonage:room-m"}) as sub:
             await wait_for_subscribers(base, 1)
+            assert sub.ws.response is not None
+            assert len(sub.ws.response.headers["x-request-id"]) == 32
             during = await scraped(base)
             await deliver(base, joined("room-m", "Ann"))
             assert (await sub.event())["participantName"] == "Ann"
