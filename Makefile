@@ -2,6 +2,8 @@
 # with the first `python3` on PATH (Python 3.11 or newer).
 
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 AUDIT := tests/audit
@@ -15,9 +17,10 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
-## dev: sandbox providers, in-process bus, no auth, GraphiQL on http://127.0.0.1:8000/graphql
+## dev: sandbox providers, in-process bus, no auth, GraphiQL on http://$(HOST):$(PORT)/graphql
+## (make dev PORT=9000 HOST=0.0.0.0)
 dev: install
-	$(BIN)/gateway dev
+	$(BIN)/gateway dev --host $(HOST) --port $(PORT)
 
 ## install-dev: the gateway, its dev tools, and the GraphQL-over-HTTP audit's node packages
 install-dev: $(BIN)/python

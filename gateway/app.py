@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,8 @@ from gateway.graphql.transport.ide import ENDPOINT_PATH
 from gateway.graphql.transport.router import build_graphql_router
 from gateway.graphql.transport.uploads import PREFLIGHT_HEADERS
 from gateway.middleware import BodySizeLimit
+from gateway.observability.context import RequestId
+from gateway.observability.endpoint import MULTIPROC_ENV, metrics_route
 from gateway.services import build_services
 from gateway.settings import Settings
 
@@ -44,10 +47,13 @@ def create_app(
             yield
         finally:
             await services.aclose()
+            _forget_live_gauges()
 
     app = FastAPI(title="Meetings gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.include_router(health.router)
+    if settings.metrics.enabled:
+        app.router.routes.append(metrics_route(settings.metrics))
     app.include_router(webhooks.router)
     if settings.sandbox:
         app.include_router(sandbox.router)
@@ -67,4 +73,14 @@ def create_app(
         per_prefix=[("/webhooks", settings.limits.max_webhook_body_bytes)],
         uploads=(ENDPOINT_PATH, settings.limits.max_upload_body_bytes),
     )
+    # outermost: a refusal by any other layer still carries the request id
+    app.add_middleware(RequestId)
     return app
+
+
+def _forget_live_gauges() -> None:
+    """Multiprocess metrics: this worker's gauges no longer count once it stops."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess  # noqa: PLC0415 - only in that mode
+
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from gateway.observability.metrics import CACHE
 from providers import (
     JoinApproval,
     KeyValueStore,
@@ -153,8 +154,11 @@ class ResourceCache:
             return await load()
         epoch = await self._epoch(provider)
         cached = await self._store.get(self._key(provider, epoch, name))
+        kind = name.partition(":")[0]
         if cached is not None:
+            CACHE.labels(kind, "hit").inc()
             return decode(cached)
+        CACHE.labels(kind, "miss").inc()
         value = await load()
         await self._store.add(self._key(provider, epoch, name), encode(value), ttl=self._ttl)
         return value

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, NoReturn
 
 import uvicorn
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from gateway.app import create_app
 from gateway.graphql.schema.build import build_schema
-from gateway.settings import AuthMode, Settings, describe_validation_error
+from gateway.observability.endpoint import MULTIPROC_ENV
+from gateway.observability.logs import logging_config
+from gateway.settings import (
+    AuthMode,
+    LogFormat,
+    Settings,
+    describe_settings_error,
+    describe_validation_error,
+    unknown_variables,
+)
+from providers import REGISTRY
 
 __all__ = ["main"]
 
@@ -35,6 +51,14 @@ INSECURE_BANNER = """
 ==============================================================================
 """
 
+NO_PROVIDER_BANNER = """
+==============================================================================
+  NO PROVIDER IS CONFIGURED: every provider operation will fail.
+  Configure one with GATEWAY_PROVIDERS__<NAME>__... ({names}),
+  or try the sandboxes with `gateway dev`.
+==============================================================================
+"""
+
 NO_AUTH = (
     "refusing to start without client authentication: set GATEWAY_AUTH__MODE=jwt "
     "(with GATEWAY_AUTH__JWT_SECRET or GATEWAY_AUTH__PUBLIC_KEY), or choose "
@@ -42,8 +66,16 @@ NO_AUTH = (
 )
 
 
+def _version() -> str:
+    try:
+        return version("meetings-gateway")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the gateway (production)")
     _add_server_options(serve)
@@ -62,26 +94,52 @@ def _add_server_options(command: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> NoReturn:
-    sys.exit(f"gateway: {message}")
+    """Exit with ``message``, each of its lines prefixed with the command's name."""
+    sys.exit("\n".join(f"gateway: {line}" for line in message.splitlines()))
 
 
 def _load_settings(**overrides: Any) -> Settings:
+    unknown = unknown_variables(os.environ)
+    if unknown:
+        _fail("\n".join(unknown))
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         _fail(describe_validation_error(exc))
+    except SettingsError as exc:
+        _fail(describe_settings_error(exc))
 
 
-#: the outbound client's loggers: httpx writes one INFO line per provider call
-OUTBOUND_LOGGERS = ("httpx", "httpcore")
+def _log_config(args: argparse.Namespace, settings: Settings, default: LogFormat) -> Any:
+    """uvicorn's ``log_config``: every worker process applies it."""
+    return logging_config(args.log_level, LogFormat(settings.log_format or default))
 
 
-def _configure_logging(level: str) -> None:
-    """``level`` for everything; the outbound client's per-call lines only at debug."""
-    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    if level.lower() not in {"debug", "trace"}:
-        for name in OUTBOUND_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
+def _warn_without_providers(settings: Settings) -> None:
+    if settings.sandbox:
+        return
+    if not any(settings.provider_settings(name).configured for name in REGISTRY):
+        names = ", ".join(name.upper() for name in REGISTRY)
+        sys.stderr.write(NO_PROVIDER_BANNER.format(names=names))
+
+
+def _multiprocess_metrics() -> None:
+    """Workers write their metrics to one directory that every scrape sums.
+
+    An operator's ``PROMETHEUS_MULTIPROC_DIR`` is emptied of an earlier run's values;
+    without one, a private temporary directory is made and removed at exit.
+    """
+    configured = os.environ.get(MULTIPROC_ENV)
+    if configured:
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        return
+    directory = Path(tempfile.mkdtemp(prefix="gateway-metrics-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    # spawned workers inherit it and read it when they import prometheus_client
+    os.environ[MULTIPROC_ENV] = str(directory)
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -99,10 +157,12 @@ def _serve(args: argparse.Namespace) -> None:
         sys.stderr.write(INSECURE_BANNER.format(reason="GATEWAY_AUTH__MODE=none"))
     if args.workers < 1:
         _fail("--workers must be at least 1")
+    _warn_without_providers(settings)
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
         "log_level": args.log_level,
+        "log_config": _log_config(args, settings, LogFormat.JSON),
         **server_options(settings),
     }
     if args.workers == 1:
@@ -110,6 +170,8 @@ def _serve(args: argparse.Namespace) -> None:
         return
     if settings.redis_url is None:
         _fail("--workers > 1 needs GATEWAY_REDIS_URL: workers share events and caches there")
+    if settings.metrics.enabled:
+        _multiprocess_metrics()
     # each worker process builds its app (and reads the same environment) itself; a worker
     # still importing on a busy host must not be killed as hung (uvicorn allows 5 s)
     uvicorn.run(
@@ -132,6 +194,7 @@ def _dev(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=_log_config(args, settings, LogFormat.TEXT),
         **server_options(settings),
     )
 
@@ -142,7 +205,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "export-schema":
         sys.stdout.write(build_schema().as_str() + "\n")
         return
-    _configure_logging(args.log_level)
     if args.command == "dev":
         _dev(args)
     else:

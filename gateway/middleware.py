@@ -14,6 +14,8 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.observability.metrics import TOO_LARGE
+
 __all__ = ["BodySizeLimit", "arrived_at"]
 
 _arrival: ContextVar[float | None] = ContextVar("request_arrival", default=None)
@@ -66,10 +68,17 @@ class BodySizeLimit:
         finally:
             _arrival.reset(token)
 
+    def area_of(self, path: str, *, multipart: bool = False) -> str:
+        """The metric label of ``path``'s limit: its prefix, ``uploads`` or ``default``."""
+        if multipart and self.uploads is not None and path == self.uploads[0]:
+            return "uploads"
+        return next((prefix for prefix, _ in self.per_prefix if path.startswith(prefix)), "default")
+
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for(scope["path"], multipart=_is_multipart(scope))
         declared = _content_length(scope)
         if declared is not None and declared > limit:
+            TOO_LARGE.labels(self.area_of(scope["path"], multipart=_is_multipart(scope))).inc()
             await _refuse(send, limit)
             return
         await self._guarded(scope, receive, send, limit)
@@ -95,6 +104,7 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
+            TOO_LARGE.labels(self.area_of(scope["path"], multipart=_is_multipart(scope))).inc()
             if not started:
                 await _refuse(send, limit)
 

@@ -6,8 +6,11 @@ Invalid configuration fails when ``Settings`` is built (at start-up), and
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -21,7 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from providers import REGISTRY
 
@@ -30,14 +33,49 @@ __all__ = [
     "AuthSettings",
     "EventSettings",
     "LimitSettings",
+    "LogFormat",
+    "MetricsSettings",
     "OutboundSettings",
     "Settings",
     "StateSettings",
+    "describe_settings_error",
     "describe_validation_error",
+    "setting_names",
+    "unknown_variables",
 ]
 
 ENV_PREFIX = "GATEWAY_"
 MIN_HS256_SECRET_BYTES = 32
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+class MetricsSettings(BaseModel):
+    """The Prometheus endpoint."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    path: str = Field(
+        default="/metrics",
+        pattern=r"^/[A-Za-z0-9_/-]*$",
+        description="where the endpoint answers",
+    )
+    token: SecretStr | None = Field(
+        default=None, description="when set, scrapes must send 'Authorization: Bearer <token>'"
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _own_path(cls, value: str) -> str:
+        if value.rstrip("/") in {"", "/graphql", "/healthz", "/readyz"} or value.startswith(
+            ("/webhooks", "/sandbox", "/graphql/")
+        ):
+            raise ValueError("must not be / nor a path the gateway already serves")
+        return value
 
 
 class AuthMode(StrEnum):
@@ -280,6 +318,10 @@ class Settings(BaseSettings):
     events: EventSettings = EventSettings()
     state: StateSettings = StateSettings()
     outbound: OutboundSettings = OutboundSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    log_format: LogFormat | None = Field(
+        default=None, description="json or text; unset: text in `gateway dev`, json otherwise"
+    )
     cache_ttl_seconds: float = Field(default=30.0, ge=0)
     idempotency_ttl_seconds: float = Field(default=86_400.0, gt=0)
     sandbox: bool = Field(default=False, description="serve unconfigured providers from sandboxes")
@@ -303,5 +345,66 @@ def describe_validation_error(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         env = ENV_PREFIX + "__".join(str(part).upper() for part in item["loc"])
-        lines.append(f"{env}: {item['msg']}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+        lines.append(f"invalid configuration: {env}: {item['msg']}")
+    return "\n".join(lines)
+
+
+_FIELD = re.compile(r'field "(\w+)"')
+
+
+def describe_settings_error(error: SettingsError) -> str:
+    """A value pydantic-settings could not decode (a list or object setting takes JSON)."""
+    named = _FIELD.search(str(error))
+    if named is None:
+        return f"invalid configuration: {error}"
+    field = named.group(1)
+    info = Settings.model_fields.get(field)
+    shape = "a JSON object"
+    if info is not None and get_origin(info.annotation) in {tuple, list, set, frozenset}:
+        shape = 'a JSON list, e.g. ["https://app.example"]'
+    return f"invalid configuration: {ENV_PREFIX}{field.upper()}: must be {shape}"
+
+
+#: variables of the test suite, not settings
+RESERVED_PREFIXES = (ENV_PREFIX + "TEST_",)
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds (``X | None`` included), if it holds one."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _names(model: type[BaseModel], prefix: str) -> Iterator[str]:
+    for name, info in model.model_fields.items():
+        env = prefix + name.upper()
+        yield env
+        nested = _model_of(info.annotation)
+        if nested is not None:
+            yield from _names(nested, env + "__")
+
+
+def setting_names() -> frozenset[str]:
+    """Every environment variable the settings read (nested ones and whole models)."""
+    return frozenset(_names(Settings, ENV_PREFIX))
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One line per ``GATEWAY_*`` variable that is no setting, with the nearest valid name."""
+    known = setting_names()
+    # compared without the common prefix, which would make every name look alike
+    stems = {name.removeprefix(ENV_PREFIX): name for name in known}
+    lines = []
+    for variable in sorted(environ):
+        name = variable.upper()
+        if not name.startswith(ENV_PREFIX) or name in known or name.startswith(RESERVED_PREFIXES):
+            continue
+        line = f"unknown setting {variable}"
+        stem = name.removeprefix(ENV_PREFIX)
+        nearest = difflib.get_close_matches(stem, stems, n=1, cutoff=0.7)
+        if nearest:
+            line += f": did you mean {stems[nearest[0]]}?"
+        lines.append(line)
+    return lines

@@ -85,7 +85,7 @@ async def _delivery(
     try:
         body = await read_body(request, services.settings.limits.max_webhook_body_bytes)
     except BodyTooLarge:
-        services.ingest.stats.rejected_too_large += 1
+        services.ingest.rejected_too_large(provider)
         raise WebhookRefused(413, "webhook body too large") from None
     return WebhookDelivery(
         path=path,

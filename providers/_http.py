@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from providers._limits import CallLimiter, current_deadline
+from providers._observe import observe_call
 from providers.errors import (
     InvalidRequest,
     ProviderAuthError,
@@ -176,21 +177,41 @@ async def request(
     retry = method.upper() == "GET" if retry is None else retry
     attempts = 1 + (retries if retry else 0)
     deadline = _deadline(_DEFAULT_BUDGET if budget is None else budget)
+    with observe_call(provider, method, path):
+        return await _bounded(
+            _Sender(client, limiter, deadline),
+            provider,
+            method,
+            path,
+            attempts,
+            extract,
+            auth_statuses,
+            kwargs,
+            safe=retry,
+        )
+
+
+async def _bounded(
+    sender: _Sender,
+    provider: str,
+    method: str,
+    path: str,
+    attempts: int,
+    extract: MessageExtractor,
+    auth_statuses: frozenset[int],
+    kwargs: dict[str, Any],
+    *,
+    safe: bool,
+) -> httpx.Response:
+    """The attempts within the operation's deadline."""
+    deadline = sender.deadline
     try:
         async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
             return await _attempts(
-                _Sender(client, limiter, deadline),
-                provider,
-                method,
-                path,
-                attempts,
-                extract,
-                auth_statuses,
-                kwargs,
-                safe=retry,
+                sender, provider, method, path, attempts, extract, auth_statuses, kwargs, safe=safe
             )
     except TimeoutError as exc:
-        if retry:
+        if safe:
             raise ProviderTimeout(provider, f"{method} exceeded its time budget") from exc
         message = f"{method} exceeded its time budget{_MAYBE_APPLIED}"
         raise ProviderTimeout(provider, message, retryable=False) from exc

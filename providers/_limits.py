@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
+from providers._observe import REFUSED
 from providers.errors import ProviderUnavailable
 
 __all__ = ["CallLimiter", "current_deadline", "deadline_within"]
@@ -120,4 +121,5 @@ class CallLimiter:
         self._in_flight -= 1
 
     def _refusal(self, why: str) -> ProviderUnavailable:
+        REFUSED.labels(self.provider).inc()
         return ProviderUnavailable(self.provider, f"too busy: {why}", retryable=True)

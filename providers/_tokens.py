@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from providers._cache import KeyValueStore, create_store
+from providers._observe import TOKENS_MINTED
 
 __all__ = ["CachedTokenAuth", "MintedToken"]
 
@@ -35,7 +36,9 @@ def bearer(request: httpx.Request, token: str) -> None:
 
 
 class CachedTokenAuth(httpx.Auth):
-    """``mint(now)`` makes a token; ``apply`` puts it on a request (``Bearer`` by default)."""
+    """``mint(now)`` makes a token; ``apply`` puts it on a request (``Bearer`` by default).
+
+    ``provider`` labels the minted-tokens metric."""
 
     def __init__(
         self,
@@ -44,6 +47,7 @@ class CachedTokenAuth(httpx.Auth):
         *,
         apply: Apply = bearer,
         refresh_margin: float = 60.0,
+        provider: str = "unknown",
     ) -> None:
         self._mint = mint
         self._clock = clock
@@ -52,6 +56,7 @@ class CachedTokenAuth(httpx.Auth):
         self._cache: KeyValueStore = create_store(None, namespace="tokens")
         self._lock = asyncio.Lock()
         self.minted = 0
+        self._provider = provider
 
     async def _cached(self, stale: MintedToken | None) -> MintedToken | None:
         stored = await self._cache.get("token")
@@ -77,6 +82,7 @@ class CachedTokenAuth(httpx.Auth):
                 return cached
             minted = self._mint(self._clock())
             self.minted += 1
+            TOKENS_MINTED.labels(self._provider).inc()
             ttl = max(1.0, minted.expires_at - self._clock())
             payload = {"value": minted.value, "expires_at": minted.expires_at}
             await self._cache.set("token", json.dumps(payload), ttl=ttl)

@@ -25,6 +25,7 @@ from gateway.events.model import (
     StoredEvent,
     SubscriberTooSlow,
 )
+from gateway.observability.metrics import EVENTS_DELIVERED
 from gateway.settings import EventSettings
 from providers import MeetingEvent
 
@@ -183,6 +184,7 @@ class EventStream:
         self._replaying = True
         self.last_position = start
         self.last_cursor = bus.cursor_of(start)
+        self._delivered = EVENTS_DELIVERED.labels("internal" if subscriber.internal else "client")
 
     async def replay_first_page(self) -> None:
         """Read the first replay page now, so a bad cursor fails before any event."""
@@ -198,6 +200,7 @@ class EventStream:
                 continue
             self.last_position = item.position
             self.last_cursor = item.cursor
+            self._delivered.inc()
             return item
 
     async def _next_candidate(self) -> StoredEvent:

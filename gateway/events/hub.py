@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.events.model import EventFilter, StoredEvent
+from gateway.observability.metrics import SUBSCRIBERS_TOO_SLOW
 
 __all__ = ["Closed", "Hub", "HubStats", "Overflowed", "Subscriber"]
 
@@ -123,6 +124,7 @@ class Hub:
                 self.remove(subscriber)
         if ended:
             self.stats.slow_subscribers_ended += ended
+            SUBSCRIBERS_TOO_SLOW.inc(ended)
             log.warning(
                 "ended %d subscribers that fell behind (full queue or backlog too old); "
                 "they resume with resumeAfter",

@@ -16,6 +16,13 @@ from typing import Any
 
 from gateway.events.base import EventBus
 from gateway.events.model import BusUnavailable, StoredEvent
+from gateway.observability.metrics import (
+    EVENTS_PUBLISHED,
+    WEBHOOKS_DEDUPLICATED,
+    WEBHOOKS_RECEIVED,
+    WEBHOOKS_REJECTED,
+    WEBHOOKS_VERIFIED,
+)
 from providers import (
     MalformedWebhook,
     MeetingEvent,
@@ -115,39 +122,54 @@ class WebhookIngest:
         ``IngestUnavailable``; nothing is published unless it returns."""
         adapter = self._adapter(provider)
         self.stats.deliveries += 1
+        WEBHOOKS_RECEIVED.labels(provider).inc()
         try:
             events = await adapter.parse_webhook(delivery)
         except WebhookAuthError:
             self.stats.rejected_auth += 1
+            WEBHOOKS_REJECTED.labels(provider, "auth").inc()
             raise
         except MalformedWebhook:
             self.stats.rejected_malformed += 1
+            WEBHOOKS_REJECTED.labels(provider, "malformed").inc()
             raise
         except UnsupportedOperation:
             raise UnknownProvider(provider) from None
         except ProviderError as exc:
-            raise self._unavailable(f"{provider}: verification could not complete: {exc}") from exc
+            message = f"{provider}: verification could not complete: {exc}"
+            raise self._unavailable(provider, message) from exc
         except Exception as exc:
             log.exception("webhook for %s: verification failed unexpectedly", provider)
-            raise self._unavailable(f"{provider}: verification could not complete") from exc
-        return await self._publish(events)
+            message = f"{provider}: verification could not complete"
+            raise self._unavailable(provider, message) from exc
+        WEBHOOKS_VERIFIED.labels(provider).inc()
+        return await self._publish(provider, events)
 
-    def _unavailable(self, message: str) -> IngestUnavailable:
+    def rejected_too_large(self, provider: str) -> None:
+        """Count a delivery refused for its size (before it was read)."""
+        self.stats.rejected_too_large += 1
+        WEBHOOKS_RECEIVED.labels(provider).inc()
+        WEBHOOKS_REJECTED.labels(provider, "too_large").inc()
+
+    def _unavailable(self, provider: str, message: str) -> IngestUnavailable:
         self.stats.unavailable += 1
+        WEBHOOKS_REJECTED.labels(provider, "unavailable").inc()
         return IngestUnavailable(message)
 
-    async def _publish(self, events: list[MeetingEvent]) -> IngestOutcome:
+    async def _publish(self, provider: str, events: list[MeetingEvent]) -> IngestOutcome:
         if not events:
             self.stats.ignored += 1
             return IngestOutcome((), (), ())
         try:
             result = await self._bus.publish(events, self._clock())
         except BusUnavailable as exc:
-            raise self._unavailable(str(exc)) from exc
+            raise self._unavailable(provider, str(exc)) from exc
         except Exception as exc:
             log.exception("webhook events could not be published")
-            raise self._unavailable("the event log failed") from exc
+            raise self._unavailable(provider, "the event log failed") from exc
         self.stats.published += len(result.appended)
         self.stats.duplicates += len(result.duplicates)
+        EVENTS_PUBLISHED.labels(provider).inc(len(result.appended))
+        WEBHOOKS_DEDUPLICATED.labels(provider).inc(len(result.duplicates))
         ids = tuple(event.id for event in events)
         return IngestOutcome(ids, result.appended, result.duplicates)

@@ -51,4 +51,6 @@ def raw_authorization(request: httpx.Request, token: str) -> None:
 
 def build_auth(settings: VideoSDKSettings, clock: Callable[[], float]) -> CachedTokenAuth:
     """Cached, single-flight token auth for the adapter's client."""
-    return CachedTokenAuth(lambda now: mint_token(settings, now), clock, apply=raw_authorization)
+    return CachedTokenAuth(
+        lambda now: mint_token(settings, now), clock, apply=raw_authorization, provider="videosdk"
+    )

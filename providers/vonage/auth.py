@@ -53,4 +53,6 @@ class JwtMinter:
 
 def vonage_auth(settings: VonageSettings, clock: Clock) -> CachedTokenAuth:
     """``Authorization: Bearer <jwt>`` on every request, minted at most once per lifetime."""
-    return CachedTokenAuth(JwtMinter(settings), clock, refresh_margin=REFRESH_MARGIN)
+    return CachedTokenAuth(
+        JwtMinter(settings), clock, refresh_margin=REFRESH_MARGIN, provider="vonage"
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import httpx
 import jwt
@@ -11,8 +10,9 @@ import pytest
 
 import gateway.app  # noqa: F401 - the app's modules create their loggers, as when served
 from gateway import log_redaction
-from gateway.cli import OUTBOUND_LOGGERS, _configure_logging
 from gateway.graphql.errors import from_provider_error
+from gateway.observability.logs import OUTBOUND_LOGGERS, logging_config
+from gateway.settings import LogFormat
 from providers import ProviderUnavailable
 
 URL = "https://app.metered.live/api/v1/rooms?secretKey=s3cr3t-value"
@@ -45,22 +45,14 @@ def test_a_mapping_of_arguments_is_redacted(caplog: pytest.LogCaptureFixture) ->
     assert "s3cr3t-value" not in caplog.text
 
 
-@pytest.fixture
-def outbound_levels() -> Iterator[None]:
-    loggers = [logging.getLogger(name) for name in OUTBOUND_LOGGERS]
-    levels = [logger.level for logger in loggers]
-    yield
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.setLevel(level)
-
-
-@pytest.mark.usefixtures("outbound_levels")
+@pytest.mark.parametrize("log_format", list(LogFormat))
 @pytest.mark.parametrize(("level", "shown"), [("info", False), ("warning", False), ("debug", True)])
-def test_outbound_request_lines_show_only_when_debugging(level: str, shown: bool) -> None:
+def test_outbound_request_lines_show_only_when_debugging(
+    level: str, shown: bool, log_format: LogFormat
+) -> None:
+    loggers = logging_config(level, log_format)["loggers"]
     for name in OUTBOUND_LOGGERS:
-        logging.getLogger(name).setLevel(logging.NOTSET)
-    _configure_logging(level)
-    assert logging.getLogger("httpx").level == (logging.NOTSET if shown else logging.WARNING)
+        assert loggers[name]["level"] == ("DEBUG" if shown else "WARNING")
 
 
 JOIN_TOKEN = jwt.encode({"apikey": "k", "roomId": "abc-defg-hijk", "roles": ["rtc"]}, "s" * 32)

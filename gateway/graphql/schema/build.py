@@ -23,6 +23,7 @@ from gateway.graphql.schema.sessions.resolvers import SessionMutation, SessionQu
 from gateway.graphql.schema.state.resolvers import RoomStateQuery, RoomStateSubscription
 from gateway.graphql.schema.themes.resolvers import ThemeMutation, ThemeQuery
 from gateway.graphql.schema.webhooks.resolvers import WebhookMutation, WebhookQuery
+from gateway.observability.graphql import GraphQLMetrics
 from gateway.settings import LimitSettings
 
 __all__ = ["GatewaySchema", "build_schema"]
@@ -81,6 +82,8 @@ def build_schema(
         mutation=_merge("Mutation", MUTATION_ROOTS),
         subscription=_merge("Subscription", SUBSCRIPTION_ROOTS + extra_subscriptions),
         extensions=[
+            # first: it finishes last, so it sees the codes the others set
+            GraphQLMetrics,
             MaskUnexpectedErrors,
             CodedInputErrors,
             *limit_extensions(limits or LimitSettings()),

@@ -55,6 +55,7 @@ from gateway.graphql.transport.delivery import (
     SharedPayloads,
     request_key,
 )
+from gateway.observability.metrics import WEBSOCKETS
 from gateway.settings import EventSettings
 
 __all__ = ["GraphQLWebSocket"]
@@ -271,7 +272,11 @@ class GraphQLWebSocket(GraphQL[Context, None]):
 
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
-        await self.run(websocket)
+        WEBSOCKETS.inc()
+        try:
+            await self.run(websocket)
+        finally:
+            WEBSOCKETS.dec()
 
     def decode_json(self, data: str | bytes) -> object:
         """A message nested too deeply is invalid JSON (close 4400), not a server error."""
