@@ -110,6 +110,13 @@ class LimitSettings(BaseModel):
     max_upload_body_bytes: int = Field(
         default=4_194_304, gt=0, description="a whole multipart request, files included"
     )
+    max_json_depth: int = Field(
+        default=64,
+        ge=2,
+        le=256,
+        description="nesting of any JSON a client or provider sends (bodies, variables, "
+        "WebSocket messages, webhooks): deeper is refused before it is decoded",
+    )
 
     @model_validator(mode="after")
     def _upload_fits_the_body(self) -> LimitSettings:

@@ -15,6 +15,7 @@ import logging
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from gateway import bounded_json
 from gateway.events import IngestOutcome, IngestUnavailable, UnknownProvider, WebhookIngest
 from gateway.services import Services
 from providers import MalformedWebhook, WebhookAuthError, WebhookDelivery
@@ -86,13 +87,34 @@ async def _delivery(
         body = await read_body(request, services.settings.limits.max_webhook_body_bytes)
     except BodyTooLarge:
         services.ingest.stats.rejected_too_large += 1
+        log.warning("webhook for %s refused: body too large", provider)
         raise WebhookRefused(413, "webhook body too large") from None
+    _check_nesting(body, services, provider)
     return WebhookDelivery(
         path=path,
         query=dict(request.query_params),
         headers={name.lower(): value for name, value in request.headers.items()},
         body=body,
     )
+
+
+def _check_nesting(body: bytes, services: Services, provider: str) -> None:
+    """Refuse JSON nested too deeply before an adapter decodes it to verify it.
+
+    A scan at C speed, cheaper than any signature check: some providers sign a
+    re-serialization of the parsed body, so their adapter decodes before it verifies.
+    """
+    if body.lstrip()[:1] not in (b"{", b"["):
+        return  # not JSON (form-encoded deliveries): brackets there are text
+    max_depth = services.settings.limits.max_json_depth
+    try:
+        bounded_json.check_depth(body, max_depth)
+    except bounded_json.TooDeep as exc:
+        services.ingest.stats.rejected_malformed += 1
+        log.warning(
+            "webhook for %s refused: JSON nested deeper than %d levels", provider, max_depth
+        )
+        raise WebhookRefused(400, f"malformed webhook: {exc}") from None
 
 
 async def receive_webhook(request: Request) -> Response:

@@ -32,6 +32,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from gateway.auth import Authenticator, AuthError, Principal, www_authenticate
+from gateway.bounded_json import DEFAULT_MAX_DEPTH
 from gateway.graphql.context import Context
 from gateway.graphql.errors import ErrorCode
 from gateway.graphql.transport.ide import GraphiQL
@@ -122,12 +123,14 @@ class GraphQLHTTP:
         graphiql: GraphiQL | None,
         heartbeat_seconds: float,
         uploads: UploadLimits | None = None,
+        max_json_depth: int = DEFAULT_MAX_DEPTH,
     ) -> None:
         self._schema = schema
         self._authenticator = authenticator
         self._graphiql = graphiql
         self._heartbeat_seconds = heartbeat_seconds
         self._uploads = uploads or UploadLimits()
+        self._max_json_depth = max_json_depth
 
     async def handle(self, request: Request) -> Response:
         """Answer one ``GET`` or ``POST`` request."""
@@ -174,12 +177,12 @@ class GraphQLHTTP:
 
     async def _params(self, request: Request) -> GraphQLParams:
         if request.method == "GET":
-            return params_from_query(request.query_params)
+            return params_from_query(request.query_params, self._max_json_depth)
         content_type = request.headers.get("content-type")
         if is_multipart(content_type):
             check_preflight(request.headers)
             return await params_from_multipart(content_type, request.stream(), self._uploads)
-        return params_from_body(content_type, await request.body())
+        return params_from_body(content_type, await request.body(), self._max_json_depth)
 
     @staticmethod
     def _context(request: Request, principal: Principal) -> Context:

@@ -39,11 +39,13 @@ def build_graphql_router(
         graphiql=graphiql,
         heartbeat_seconds=settings.events.keepalive_seconds,
         uploads=UploadLimits.from_settings(settings.limits),
+        max_json_depth=settings.limits.max_json_depth,
     )
     websocket = GraphQLWebSocket(
         schema,
         authenticator,
         settings.events,
+        limits=settings.limits,
         allowed_origins=settings.cors_origins,
         payloads=payloads or SharedPayloads(),
     )

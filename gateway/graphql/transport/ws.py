@@ -46,6 +46,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyInitMessage,
 )
 
+from gateway import bounded_json
 from gateway.auth import ANONYMOUS_ALL, NOBODY, Authenticator, AuthError
 from gateway.graphql.context import Context
 from gateway.graphql.errors import ErrorCode
@@ -55,7 +56,7 @@ from gateway.graphql.transport.delivery import (
     SharedPayloads,
     request_key,
 )
-from gateway.settings import EventSettings
+from gateway.settings import EventSettings, LimitSettings
 
 __all__ = ["GraphQLWebSocket"]
 
@@ -253,6 +254,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         events: EventSettings,
         allowed_origins: Sequence[str] = (),
         payloads: SharedPayloads | None = None,
+        limits: LimitSettings | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -268,16 +270,25 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self.payloads = payloads or SharedPayloads()
         self.keepalive_seconds = events.keepalive_seconds
         self.init_wait_seconds = events.connection_init_wait_seconds
+        self.limits = limits or LimitSettings()
 
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
         await self.run(websocket)
 
     def decode_json(self, data: str | bytes) -> object:
-        """A message nested too deeply is invalid JSON (close 4400), not a server error."""
+        """A message larger than an HTTP body or nested too deeply is invalid JSON (close
+        4400, one log line), not a server error."""
+        if len(data) > self.limits.max_body_bytes:
+            log.warning("WebSocket message refused: over %d bytes", self.limits.max_body_bytes)
+            raise json.JSONDecodeError("message too large", "", 0)
         try:
-            return super().decode_json(data)
-        except RecursionError:
+            return bounded_json.loads(data, self.limits.max_json_depth)
+        except bounded_json.TooDeep:
+            log.warning(
+                "WebSocket message refused: nested deeper than %d levels",
+                self.limits.max_json_depth,
+            )
             raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
     async def get_context(
