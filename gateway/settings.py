@@ -101,6 +101,12 @@ class LimitSettings(BaseModel):
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
     max_tokens: int = Field(default=2_000, gt=0)
+    max_provider_calls: int = Field(
+        default=10,
+        gt=0,
+        description="provider calls one operation may cause (a listing without a provider: "
+        "one per provider); a costlier document is refused before it runs",
+    )
     parser_cache_size: int = Field(default=256, gt=0)
     fanout_budget_seconds: float = Field(default=8.0, gt=0)
     max_upload_file_bytes: int = Field(
