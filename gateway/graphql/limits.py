@@ -1,11 +1,11 @@
 """Safety limits on operations: depth, aliases, provider calls, tokens, and bounded
 parse/validation caches.
 
-Depth, aliases and provider calls (``gateway.graphql.cost``) are checked by one validation rule that analyses the document once,
-fragments memoized (``gateway.graphql.analysis``). The rule is built once per schema, so
-the validation cache (keyed by the parsed document and the rule classes) keeps each
-document's verdict: a document is analysed once while it stays in the cache, and every
-request still gets fresh extensions.
+Depth, aliases and provider calls (``gateway.graphql.cost``) are checked by one validation
+rule that analyses the document once, fragments memoized (``gateway.graphql.analysis``).
+The rule is built once per schema, so the validation cache (keyed by the parsed document
+and the rule classes) keeps each document's verdict: a document is analysed once while it
+stays in the cache, and every request still gets fresh extensions.
 """
 
 from __future__ import annotations

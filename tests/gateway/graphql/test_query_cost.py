@@ -98,8 +98,9 @@ async def test_mutations_cost_one_call_each() -> None:
 def room_fragment_chain(levels: int) -> str:
     """``F<n>`` spreads ``F<n-1>`` three times; ``F0`` lists rooms: 3^levels listings."""
     fragments = ["fragment F0 on Query { rooms { nodes { id } } }"]
-    for n in range(1, levels + 1):
-        fragments.append(f"fragment F{n} on Query {{ {f'...F{n - 1} ' * 3}}}")
+    fragments += [
+        f"fragment F{n} on Query {{ {f'...F{n - 1} ' * 3}}}" for n in range(1, levels + 1)
+    ]
     return f"{{ ...F{levels} }} " + " ".join(fragments)
 
 
