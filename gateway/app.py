@@ -16,6 +16,7 @@ from gateway.graphql.transport.ide import ENDPOINT_PATH
 from gateway.graphql.transport.router import build_graphql_router
 from gateway.graphql.transport.uploads import PREFLIGHT_HEADERS
 from gateway.middleware import BodySizeLimit
+from gateway.ratelimit import RateLimits
 from gateway.services import build_services
 from gateway.settings import Settings
 
@@ -52,7 +53,12 @@ def create_app(
     if settings.sandbox:
         app.include_router(sandbox.router)
     app.state.shared_payloads = SharedPayloads()
-    app.include_router(build_graphql_router(settings, schema, app.state.shared_payloads))
+    app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
+    app.include_router(
+        build_graphql_router(
+            settings, schema, app.state.shared_payloads, rate_limits=app.state.rate_limits
+        )
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

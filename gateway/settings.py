@@ -11,6 +11,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from limits import parse
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -123,6 +124,30 @@ class LimitSettings(BaseModel):
         description="nesting of any JSON a client or provider sends (bodies, variables, "
         "WebSocket messages, webhooks): deeper is refused before it is decoded",
     )
+
+    client_rate: str = Field(
+        default="",
+        description="requests per client (JWT sub, else IP), e.g. '200/second'; empty: off",
+    )
+    auth_failure_rate: str = Field(
+        default="20/minute", description="failed authentications per IP; empty: off"
+    )
+    webhook_failure_rate: str = Field(
+        default="120/minute", description="failed webhook verifications per provider; empty: off"
+    )
+    rate_limit_prefix: str = Field(
+        default="gateway:limits", min_length=1, description="Redis key prefix of the counters"
+    )
+
+    @field_validator("client_rate", "auth_failure_rate", "webhook_failure_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse(value)
+            except ValueError:
+                raise ValueError("must be a rate such as '200/second' or '20/minute'") from None
+        return value
 
     @model_validator(mode="after")
     def _upload_fits_the_body(self) -> LimitSettings:
