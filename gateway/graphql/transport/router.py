@@ -49,6 +49,7 @@ def build_graphql_router(
         authenticator,
         settings.events,
         limits=settings.limits,
+        leeway_seconds=settings.auth.leeway_seconds,
         allowed_origins=settings.cors_origins,
         payloads=payloads or SharedPayloads(),
     )
