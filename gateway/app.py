@@ -19,6 +19,7 @@ from gateway.graphql.transport.uploads import PREFLIGHT_HEADERS
 from gateway.middleware import BodySizeLimit
 from gateway.observability.context import RequestId
 from gateway.observability.endpoint import MULTIPROC_ENV, metrics_route
+from gateway.ratelimit import RateLimits
 from gateway.services import build_services
 from gateway.settings import Settings
 
@@ -58,7 +59,12 @@ def create_app(
     if settings.sandbox:
         app.include_router(sandbox.router)
     app.state.shared_payloads = SharedPayloads()
-    app.include_router(build_graphql_router(settings, schema, app.state.shared_payloads))
+    app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
+    app.include_router(
+        build_graphql_router(
+            settings, schema, app.state.shared_payloads, rate_limits=app.state.rate_limits
+        )
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

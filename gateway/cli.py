@@ -143,8 +143,14 @@ def _multiprocess_metrics() -> None:
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn options that follow from the settings."""
-    return {"ws_per_message_deflate": settings.events.websocket_compression}
+    """uvicorn options that follow from the settings.
+
+    A WebSocket frame (before ``connection_init`` too) is no larger than an HTTP body.
+    """
+    return {
+        "ws_per_message_deflate": settings.events.websocket_compression,
+        "ws_max_size": settings.limits.max_body_bytes,
+    }
 
 
 def _serve(args: argparse.Namespace) -> None:

@@ -14,6 +14,7 @@ from typing import Any, get_args, get_origin
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from limits import parse
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -139,6 +140,12 @@ class LimitSettings(BaseModel):
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
     max_tokens: int = Field(default=2_000, gt=0)
+    max_provider_calls: int = Field(
+        default=10,
+        gt=0,
+        description="provider calls one operation may cause (a listing without a provider: "
+        "one per provider); a costlier document is refused before it runs",
+    )
     parser_cache_size: int = Field(default=256, gt=0)
     fanout_budget_seconds: float = Field(default=8.0, gt=0)
     max_upload_file_bytes: int = Field(
@@ -148,6 +155,37 @@ class LimitSettings(BaseModel):
     max_upload_body_bytes: int = Field(
         default=4_194_304, gt=0, description="a whole multipart request, files included"
     )
+    max_json_depth: int = Field(
+        default=64,
+        ge=2,
+        le=256,
+        description="nesting of any JSON a client or provider sends (bodies, variables, "
+        "WebSocket messages, webhooks): deeper is refused before it is decoded",
+    )
+
+    client_rate: str = Field(
+        default="",
+        description="requests per client (JWT sub, else IP), e.g. '200/second'; empty: off",
+    )
+    auth_failure_rate: str = Field(
+        default="20/minute", description="failed authentications per IP; empty: off"
+    )
+    webhook_failure_rate: str = Field(
+        default="120/minute", description="failed webhook verifications per provider; empty: off"
+    )
+    rate_limit_prefix: str = Field(
+        default="gateway:limits", min_length=1, description="Redis key prefix of the counters"
+    )
+
+    @field_validator("client_rate", "auth_failure_rate", "webhook_failure_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse(value)
+            except ValueError:
+                raise ValueError("must be a rate such as '200/second' or '20/minute'") from None
+        return value
 
     @model_validator(mode="after")
     def _upload_fits_the_body(self) -> LimitSettings:

@@ -3,19 +3,23 @@
 The route never branches on a provider: it hands the raw delivery to the adapter the
 registry names, which verifies it (token or signature) and normalizes it.
 204 accepted (duplicates and ignored event types too), 400 malformed, 401 not verified,
-404 unknown or unconfigured provider, 413 body too large, 503 (with ``Retry-After``) for
+404 unknown or unconfigured provider, 413 body too large, 429 (with ``Retry-After``) after
+too many failed verifications for that provider, 503 (with ``Retry-After``) for
 every failure that is not the sender's fault: the bus, a store look-up or the provider's
 verification key could not be reached, so the provider retries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from gateway import bounded_json
 from gateway.events import IngestOutcome, IngestUnavailable, UnknownProvider, WebhookIngest
+from gateway.ratelimit import RateLimited, RateLimits
 from gateway.services import Services
 from providers import MalformedWebhook, WebhookAuthError, WebhookDelivery
 
@@ -86,7 +90,9 @@ async def _delivery(
         body = await read_body(request, services.settings.limits.max_webhook_body_bytes)
     except BodyTooLarge:
         services.ingest.rejected_too_large(provider)
+        log.warning("webhook for %s refused: body too large", provider)
         raise WebhookRefused(413, "webhook body too large") from None
+    _check_nesting(body, services, provider)
     return WebhookDelivery(
         path=path,
         query=dict(request.query_params),
@@ -95,16 +101,49 @@ async def _delivery(
     )
 
 
+def _check_nesting(body: bytes, services: Services, provider: str) -> None:
+    """Refuse JSON nested too deeply before an adapter decodes it to verify it.
+
+    A scan at C speed, cheaper than any signature check: some providers sign a
+    re-serialization of the parsed body, so their adapter decodes before it verifies.
+    """
+    if body.lstrip()[:1] not in (b"{", b"["):
+        return  # not JSON (form-encoded deliveries): brackets there are text
+    max_depth = services.settings.limits.max_json_depth
+    try:
+        bounded_json.check_depth(body, max_depth)
+    except bounded_json.TooDeep as exc:
+        services.ingest.stats.rejected_malformed += 1
+        log.warning(
+            "webhook for %s refused: JSON nested deeper than %d levels", provider, max_depth
+        )
+        raise WebhookRefused(400, f"malformed webhook: {exc}") from None
+
+
 async def receive_webhook(request: Request) -> Response:
     """``POST /webhooks/{provider}{path}``: 204 when accepted, else the refusal's status."""
     services: Services = request.app.state.services
+    limits: RateLimits = request.app.state.rate_limits
     provider, path = request.path_params["provider"], request.path_params["path"]
     try:
+        await _not_over(limits, provider)
         delivery = await _delivery(request, services, provider, path)
         await deliver(services.ingest, provider, delivery)
     except WebhookRefused as refused:
+        if refused.status == 401:
+            with contextlib.suppress(RateLimited):
+                await limits.hit(limits.webhook_failures, "failed verifications", provider)
         return refused.response()
     return Response(status_code=204)
+
+
+async def _not_over(limits: RateLimits, provider: str) -> None:
+    """Too many failed verifications for ``provider``: 429 before reading the body."""
+    try:
+        await limits.check(limits.webhook_failures, "failed verifications", provider)
+    except RateLimited as limited:
+        log.warning("webhooks for %s refused: too many failed verifications", provider)
+        raise WebhookRefused(429, str(limited), limited.retry_after) from None
 
 
 # a plain Starlette route: FastAPI's request handling (dependency solving, its exit stacks)

@@ -1,10 +1,11 @@
-"""Safety limits on operations: depth, aliases, tokens, and bounded parse/validation caches.
+"""Safety limits on operations: depth, aliases, provider calls, tokens, and bounded
+parse/validation caches.
 
-Depth and aliases are checked by one validation rule that analyses the document once,
-fragments memoized (``gateway.graphql.analysis``). The rule is built once per schema, so
-the validation cache (keyed by the parsed document and the rule classes) keeps each
-document's verdict: a document is analysed once while it stays in the cache, and every
-request still gets fresh extensions.
+Depth, aliases and provider calls (``gateway.graphql.cost``) are checked by one validation
+rule that analyses the document once, fragments memoized (``gateway.graphql.analysis``).
+The rule is built once per schema, so the validation cache (keyed by the parsed document
+and the rule classes) keeps each document's verdict: a document is analysed once while it
+stays in the cache, and every request still gets fresh extensions.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from gateway.graphql.analysis import analyse_document
+from gateway.graphql.analysis import OperationAnalysis, analyse_document
 from gateway.graphql.errors import ErrorCode
 from gateway.settings import LimitSettings
 
@@ -47,17 +48,34 @@ class CodedParserCache(ParserCache):
             raise coded from None
 
 
-def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
-    """A validation rule refusing documents deeper than ``max_depth`` or with too many aliases."""
+def _too_costly(operation: OperationAnalysis, max_calls: int) -> GraphQLError:
+    message = (
+        f"'{operation.name}' may cause more than {max_calls} provider calls; "
+        "ask fewer lists at once, name a provider, or split the operation"
+    )
+    extensions = {**_CODED, "maxProviderCalls": max_calls}
+    return GraphQLError(message, operation.node, extensions=extensions)
+
+
+def limits_rule(max_depth: int, max_aliases: int, max_calls: int = 10) -> type[ValidationRule]:
+    """A validation rule refusing documents deeper than ``max_depth``, with too many aliases,
+    or whose operation may cause more than ``max_calls`` provider calls."""
 
     class OperationLimits(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            analysis = analyse_document(context.document, alias_ceiling=max_aliases + 1)
+            analysis = analyse_document(
+                context.document,
+                alias_ceiling=max_aliases + 1,
+                schema=context.schema,
+                calls_ceiling=max_calls + 1,
+            )
             for operation in analysis.operations:
                 if operation.depth > max_depth:
                     message = f"'{operation.name}' exceeds maximum operation depth of {max_depth}"
                     self.report_error(GraphQLError(message, operation.node, extensions=_CODED))
+                if operation.provider_calls > max_calls:
+                    self.report_error(_too_costly(operation, max_calls))
             if analysis.aliases > max_aliases:
                 message = f"more than {max_aliases} aliases found. Allowed: {max_aliases}"
                 self.report_error(GraphQLError(message, extensions=_CODED))
@@ -67,7 +85,7 @@ def limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
 
 def limit_extensions(limits: LimitSettings) -> list[ExtensionFactory]:
     """Schema extension factories enforcing ``limits`` (order matters: tokens before parse)."""
-    rules = [limits_rule(limits.max_query_depth, limits.max_aliases)]
+    rules = [limits_rule(limits.max_query_depth, limits.max_aliases, limits.max_provider_calls)]
     cache_size = limits.parser_cache_size
 
     def tokens() -> SchemaExtension:

@@ -244,7 +244,7 @@ async def test_deeply_nested_body_is_400(client: httpx.AsyncClient) -> None:
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert error == {
-        "message": "the request body is not valid JSON",
+        "message": "the request body is nested deeper than 64 levels",
         "extensions": {"code": "BAD_USER_INPUT"},
     }
 
@@ -253,4 +253,5 @@ async def test_deeply_nested_get_variables_are_400(client: httpx.AsyncClient) ->
     params = {"query": "{ __typename }", "variables": DEEP_JSON[:20_000]}
     response = await client.get("/graphql", params=params, headers={"accept": GRAPHQL_RESPONSE})
     assert response.status_code == 400
-    assert response.json()["errors"][0]["message"] == "'variables' is not valid JSON"
+    message = "'variables' is nested deeper than 64 levels"
+    assert response.json()["errors"][0]["message"] == message

@@ -230,3 +230,25 @@ async def test_deeply_nested_message_closes_with_4400() -> None:
             payload = "[" * 100_000 + "]" * 100_000
             await ws.send('{"type": "connection_init", "payload": ' + payload + "}")
             assert await close_code(ws) == 4400
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_the_socket_closes_when_its_token_expires(protocol: str) -> None:
+    settings = jwt_settings(leeway_seconds=0)
+    with ws_server(settings) as url:
+        token = make_token("events:read", expires_in=2)  # 1 to 2 s from now
+        async with socket(url, protocol) as ws:
+            assert (await init(ws, {"authorization": f"Bearer {token}"}))[
+                "type"
+            ] == "connection_ack"
+            await send(ws, start(protocol, "w", "subscription { probeWait }"))
+            assert await close_code(ws) == 4401
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_token_valid_for_longer_keeps_the_socket(protocol: str) -> None:
+    with ws_server(jwt_settings(leeway_seconds=0)) as url:
+        async with socket(url, protocol) as ws:
+            assert (await init(ws, bearer()))["type"] == "connection_ack"
+            await send(ws, start(protocol, "1", "subscription { probeWhoami }"))
+            assert (await receive(ws))["type"] == data_type(protocol)

@@ -17,6 +17,7 @@ caller is authenticated.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -32,6 +33,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from gateway.auth import Authenticator, AuthError, Principal, www_authenticate
+from gateway.bounded_json import DEFAULT_MAX_DEPTH
 from gateway.graphql.context import Context
 from gateway.graphql.errors import ErrorCode
 from gateway.graphql.transport.ide import GraphiQL
@@ -51,6 +53,7 @@ from gateway.graphql.transport.uploads import (
     is_multipart,
     params_from_multipart,
 )
+from gateway.ratelimit import RateLimited, RateLimits
 
 __all__ = ["GraphQLHTTP", "error_body"]
 
@@ -111,6 +114,24 @@ def _operation_type_error(error: InvalidOperationTypeError) -> RequestError:
     )
 
 
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _client_key(request: Request, principal: Principal) -> tuple[str, str]:
+    """Who a request counts against: its token's subject, else its address."""
+    if principal.subject is not None:
+        return ("sub", principal.subject)
+    return ("ip", _ip(request))
+
+
+def _rate_limited(limited: RateLimited, media: MediaType) -> Response:
+    """429 with ``Retry-After``; the body a GraphQL error coded ``RATE_LIMITED``."""
+    body = error_body(str(limited), ErrorCode.RATE_LIMITED)
+    body["errors"][0]["extensions"]["retryAfter"] = limited.retry_after
+    return _json_response(body, media, 429, {"Retry-After": str(limited.retry_after)})
+
+
 class GraphQLHTTP:
     """The ``/graphql`` HTTP endpoint over one schema."""
 
@@ -122,12 +143,16 @@ class GraphQLHTTP:
         graphiql: GraphiQL | None,
         heartbeat_seconds: float,
         uploads: UploadLimits | None = None,
+        max_json_depth: int = DEFAULT_MAX_DEPTH,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self._schema = schema
         self._authenticator = authenticator
         self._graphiql = graphiql
         self._heartbeat_seconds = heartbeat_seconds
         self._uploads = uploads or UploadLimits()
+        self._max_json_depth = max_json_depth
+        self._rate_limits = rate_limits
 
     async def handle(self, request: Request) -> Response:
         """Answer one ``GET`` or ``POST`` request."""
@@ -141,7 +166,10 @@ class GraphQLHTTP:
         body_media = MediaType.JSON if media is MediaType.EVENT_STREAM else media
         try:
             return await self._answer(request, media)
+        except RateLimited as limited:
+            return _rate_limited(limited, body_media)
         except AuthError as error:
+            await self._failed_authentication(request)
             challenge = {"WWW-Authenticate": www_authenticate(error)}
             body = error_body(str(error), ErrorCode.UNAUTHENTICATED)
             return _json_response(body, body_media, 401, challenge)
@@ -150,6 +178,13 @@ class GraphQLHTTP:
             body = error_body(error.message, code)
             return _json_response(body, body_media, error.status, error.headers)
 
+    async def _failed_authentication(self, request: Request) -> None:
+        limits = self._rate_limits
+        if limits is not None:
+            # this one is answered 401; the next from the address, 429
+            with contextlib.suppress(RateLimited):
+                await limits.hit(limits.auth_failures, "failed authentications", _ip(request))
+
     @staticmethod
     def _is_browser_visit(request: Request, accept: str | None) -> bool:
         return (
@@ -157,7 +192,12 @@ class GraphQLHTTP:
         )
 
     async def _answer(self, request: Request, media: MediaType) -> Response:
+        limits = self._rate_limits
+        if limits is not None:
+            await limits.check(limits.auth_failures, "failed authentications", _ip(request))
         principal = self._authenticator.authenticate(request.headers.get("authorization"))
+        if limits is not None:
+            await limits.hit(limits.client, "requests", *_client_key(request, principal))
         params = await self._params(request)
         context = self._context(request, principal)
         allowed = _allowed_operations(request.method, media)
@@ -174,12 +214,12 @@ class GraphQLHTTP:
 
     async def _params(self, request: Request) -> GraphQLParams:
         if request.method == "GET":
-            return params_from_query(request.query_params)
+            return params_from_query(request.query_params, self._max_json_depth)
         content_type = request.headers.get("content-type")
         if is_multipart(content_type):
             check_preflight(request.headers)
             return await params_from_multipart(content_type, request.stream(), self._uploads)
-        return params_from_body(content_type, await request.body())
+        return params_from_body(content_type, await request.body(), self._max_json_depth)
 
     @staticmethod
     def _context(request: Request, principal: Principal) -> Context:

@@ -6,13 +6,16 @@ or a ``RequestError`` carrying the HTTP status to answer with.
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from gateway import bounded_json
+
 __all__ = [
+    "TOO_DEEP_STATUS",
     "GraphQLParams",
     "MediaType",
     "RequestError",
@@ -22,6 +25,24 @@ __all__ = [
     "params_from_query",
     "wants_html",
 ]
+
+
+log = logging.getLogger("gateway.limits")
+
+TOO_DEEP_STATUS = 400
+
+
+def _decode(raw: bytes | str, max_depth: int, what: str) -> Any:
+    """Bounded JSON; ``RequestError`` (400) when too deep (one log line) or invalid."""
+    try:
+        return bounded_json.loads(raw, max_depth)
+    except bounded_json.TooDeep as exc:
+        log.warning("request refused: %s nested deeper than %d levels", what, max_depth)
+        raise RequestError(
+            TOO_DEEP_STATUS, f"{what} is nested deeper than {max_depth} levels"
+        ) from exc
+    except ValueError:
+        raise RequestError(400, f"{what} is not valid JSON") from None
 
 
 class MediaType(StrEnum):
@@ -110,23 +131,22 @@ def wants_html(accept: str | None) -> bool:
     return any(media == "text/html" and q > 0 for media, q in _media_ranges(accept or ""))
 
 
-def _json_object(raw: str, name: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise RequestError(400, f"'{name}' is not valid JSON") from None
+def _json_object(raw: str, name: str, max_depth: int) -> dict[str, Any] | None:
+    value = _decode(raw, max_depth, f"'{name}'")
     if value is not None and not isinstance(value, dict):
         raise RequestError(400, f"'{name}' must be a JSON object")
     return value
 
 
-def params_from_query(query_params: Mapping[str, str]) -> GraphQLParams:
+def params_from_query(
+    query_params: Mapping[str, str], max_depth: int = bounded_json.DEFAULT_MAX_DEPTH
+) -> GraphQLParams:
     """Parameters of a GET request (``variables`` and ``extensions`` as JSON text)."""
     data: dict[str, Any] = {"query": query_params.get("query")}
     data["operationName"] = query_params.get("operationName") or None
     for name in ("variables", "extensions"):
         raw = query_params.get(name)
-        data[name] = _json_object(raw, name) if raw else None
+        data[name] = _json_object(raw, name, max_depth) if raw else None
     return params_from_mapping(data)
 
 
@@ -144,15 +164,18 @@ def _check_content_type(content_type: str | None) -> None:
             raise RequestError(415, "request bodies must be encoded in utf-8")
 
 
-def params_from_body(content_type: str | None, body: bytes) -> GraphQLParams:
+def params_from_body(
+    content_type: str | None, body: bytes, max_depth: int = bounded_json.DEFAULT_MAX_DEPTH
+) -> GraphQLParams:
     """Parameters of a POST request with a JSON body."""
     _check_content_type(content_type)
     if not body.strip():
         raise RequestError(400, "the request body is empty")
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
         raise RequestError(400, "the request body is not valid JSON") from None
+    data = _decode(text, max_depth, "the request body")
     if isinstance(data, list):
         raise RequestError(400, "batched requests are not supported")
     if not isinstance(data, dict):

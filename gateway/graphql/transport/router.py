@@ -13,6 +13,7 @@ from gateway.graphql.transport.ide import ASSET_PATH, ENDPOINT_PATH, GraphiQL
 from gateway.graphql.transport.tour import TOUR
 from gateway.graphql.transport.uploads import UploadLimits
 from gateway.graphql.transport.ws import GraphQLWebSocket
+from gateway.ratelimit import RateLimits
 from gateway.settings import Settings
 
 __all__ = ["build_graphql_router"]
@@ -22,6 +23,7 @@ def build_graphql_router(
     settings: Settings,
     schema: strawberry.Schema | None = None,
     payloads: SharedPayloads | None = None,
+    rate_limits: RateLimits | None = None,
 ) -> APIRouter:
     """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own.
 
@@ -39,11 +41,15 @@ def build_graphql_router(
         graphiql=graphiql,
         heartbeat_seconds=settings.events.keepalive_seconds,
         uploads=UploadLimits.from_settings(settings.limits),
+        max_json_depth=settings.limits.max_json_depth,
+        rate_limits=rate_limits,
     )
     websocket = GraphQLWebSocket(
         schema,
         authenticator,
         settings.events,
+        limits=settings.limits,
+        leeway_seconds=settings.auth.leeway_seconds,
         allowed_origins=settings.cors_origins,
         payloads=payloads or SharedPayloads(),
     )

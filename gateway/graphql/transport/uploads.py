@@ -18,7 +18,6 @@ request, with ``null`` where each file goes), ``map`` (JSON: file part name -> p
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from gateway import bounded_json
 from gateway.graphql.scalars import UploadedFile
 from gateway.graphql.transport.media import GraphQLParams, RequestError, params_from_mapping
 from gateway.settings import LimitSettings
@@ -60,10 +60,16 @@ class UploadLimits:
     max_field_bytes: int = 1_048_576
     max_file_bytes: int = 1_048_576
     max_files: int = 3
+    max_json_depth: int = bounded_json.DEFAULT_MAX_DEPTH
 
     @classmethod
     def from_settings(cls, limits: LimitSettings) -> UploadLimits:
-        return cls(limits.max_body_bytes, limits.max_upload_file_bytes, limits.max_upload_files)
+        return cls(
+            limits.max_body_bytes,
+            limits.max_upload_file_bytes,
+            limits.max_upload_files,
+            limits.max_json_depth,
+        )
 
 
 def is_multipart(content_type: str | None) -> bool:
@@ -107,15 +113,17 @@ def _boundary(content_type: str | None) -> bytes:
     return boundary
 
 
-def _json_part(data: bytes | bytearray, name: str) -> Any:
+def _json_part(data: bytes | bytearray, name: str, max_depth: int) -> Any:
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        return bounded_json.loads(data.decode("utf-8"), max_depth)
+    except bounded_json.TooDeep as exc:
+        raise RequestError(400, f"the '{name}' part is {exc}") from None
+    except (UnicodeDecodeError, ValueError):
         raise RequestError(400, f"the '{name}' part is not valid JSON") from None
 
 
 def _file_map(data: bytes | bytearray, max_files: int) -> dict[str, list[str]]:
-    value = _json_part(data, _MAP)
+    value = _json_part(data, _MAP, bounded_json.DEFAULT_MAX_DEPTH)
     valid = isinstance(value, dict) and all(
         isinstance(paths, list) and paths and all(isinstance(p, str) for p in paths)
         for paths in value.values()
@@ -211,7 +219,7 @@ class _PartReader:
         if part is None:
             raise RequestError(400, "the multipart body is malformed")
         if part.name == _OPERATIONS:
-            self.operations = _json_part(part.data, _OPERATIONS)
+            self.operations = _json_part(part.data, _OPERATIONS, self.limits.max_json_depth)
         elif part.name == _MAP:
             self.file_map = _file_map(part.data, self.limits.max_files)
         else:

@@ -2,7 +2,8 @@
 
 On top of Strawberry's protocol handlers the gateway adds, for both protocols:
 authentication in the ``connection_init`` payload (no credentials: close 4401, refused
-credentials: close 4403; ``graphql-ws`` sends ``connection_error`` first), a limit on the wait
+credentials: close 4403; ``graphql-ws`` sends ``connection_error`` first; close 4401 again
+when the token expires), a limit on the wait
 for ``connection_init`` (close 4408), server keepalive (``ping`` on graphql-transport-ws,
 ``ka`` on graphql-ws) and a coded error for an operation over the per-connection limit.
 Browsers on other origins are refused at the handshake unless listed in
@@ -16,10 +17,12 @@ import contextlib
 import functools
 import json
 import logging
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, cast
 
+import jwt
 import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -46,6 +49,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyInitMessage,
 )
 
+from gateway import bounded_json
 from gateway.auth import ANONYMOUS_ALL, NOBODY, Authenticator, AuthError
 from gateway.graphql.context import Context
 from gateway.graphql.errors import ErrorCode
@@ -56,7 +60,7 @@ from gateway.graphql.transport.delivery import (
     request_key,
 )
 from gateway.observability.metrics import WEBSOCKETS
-from gateway.settings import EventSettings
+from gateway.settings import EventSettings, LimitSettings
 
 __all__ = ["GraphQLWebSocket"]
 
@@ -100,6 +104,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with authentication, server pings and a coded limit error."""
 
     keepalive_task: asyncio.Task[None] | None = None
+    expiry_task: asyncio.Task[None] | None = None
     client_left = False
 
     @property
@@ -114,6 +119,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             except AuthError as error:
                 await self._refuse(error)
                 return
+            self.expiry_task = self.gateway.close_at_expiry(self.websocket, payload)
         normalized = cast(ConnectionInitMessage, {"type": "connection_init", "payload": payload})
         await super().handle_connection_init(normalized)
         if self.connection_acknowledged and self.keepalive_task is None:
@@ -156,10 +162,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             log.debug("client left while its subscriptions were sending")
 
     async def shutdown(self) -> None:
-        if self.keepalive_task is not None:
-            self.keepalive_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.keepalive_task
+        for task in (self.keepalive_task, self.expiry_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await super().shutdown()
 
 
@@ -168,6 +175,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     init_received = False
     client_left = False
+    expiry_task: asyncio.Task[None] | None = None
 
     @property
     def gateway(self) -> GraphQLWebSocket:
@@ -178,9 +186,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         try:
             await super().handle()
         finally:
-            timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+            for task in (timer, self.expiry_task):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     async def _init_timeout(self) -> None:
         await asyncio.sleep(self.gateway.init_wait_seconds)
@@ -197,6 +207,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             except AuthError as error:
                 await self._refuse(error)
                 return
+            self.expiry_task = self.gateway.close_at_expiry(self.websocket, payload)
         await super().handle_connection_init(message)
 
     async def _refuse(self, error: AuthError) -> None:
@@ -241,6 +252,27 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await super().handle_start(message)
 
 
+def _token_expiry(payload: Mapping[str, object]) -> float | None:
+    """The ``exp`` of the token just verified from ``payload`` (not verified again)."""
+    value = next((v for k, v in payload.items() if k.lower() == "authorization"), None)
+    if not isinstance(value, str):
+        return None
+    token = value.partition(" ")[2].strip() or value
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    expiry = claims.get("exp")
+    return float(expiry) if isinstance(expiry, int | float) else None
+
+
+async def _close_after(socket: AsyncWebSocketAdapter, delay: float) -> None:
+    await asyncio.sleep(max(delay, 0.0))
+    log.info("WebSocket closed: its token expired")
+    with contextlib.suppress(RuntimeError, WebSocketDisconnected, SocketClosed):
+        await socket.close(CLOSE_UNAUTHENTICATED, "token expired")
+
+
 class GraphQLWebSocket(GraphQL[Context, None]):
     """The WebSocket side of ``/graphql``."""
 
@@ -254,6 +286,8 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         events: EventSettings,
         allowed_origins: Sequence[str] = (),
         payloads: SharedPayloads | None = None,
+        limits: LimitSettings | None = None,
+        leeway_seconds: float = 0.0,
     ) -> None:
         super().__init__(
             schema,
@@ -266,9 +300,12 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             allowed_origins=allowed_origins,
         )
         self.authenticator = authenticator
+        #: a token is accepted this long past its ``exp``: the connection is kept as long
+        self.leeway_seconds = leeway_seconds
         self.payloads = payloads or SharedPayloads()
         self.keepalive_seconds = events.keepalive_seconds
         self.init_wait_seconds = events.connection_init_wait_seconds
+        self.limits = limits or LimitSettings()
 
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
@@ -279,10 +316,18 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             WEBSOCKETS.dec()
 
     def decode_json(self, data: str | bytes) -> object:
-        """A message nested too deeply is invalid JSON (close 4400), not a server error."""
+        """A message larger than an HTTP body or nested too deeply is invalid JSON (close
+        4400, one log line), not a server error."""
+        if len(data) > self.limits.max_body_bytes:
+            log.warning("WebSocket message refused: over %d bytes", self.limits.max_body_bytes)
+            raise json.JSONDecodeError("message too large", "", 0)
         try:
-            return super().decode_json(data)
-        except RecursionError:
+            return bounded_json.loads(data, self.limits.max_json_depth)
+        except bounded_json.TooDeep:
+            log.warning(
+                "WebSocket message refused: nested deeper than %d levels",
+                self.limits.max_json_depth,
+            )
             raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
     async def get_context(
@@ -325,3 +370,13 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     def authenticate(self, context: Context, payload: dict[str, object]) -> None:
         """Set the connection's principal from a ``connection_init`` payload."""
         context.principal = self.authenticator.authenticate_init(payload)
+
+    def close_at_expiry(
+        self, socket: AsyncWebSocketAdapter, payload: Mapping[str, object]
+    ) -> asyncio.Task[None] | None:
+        """Close ``socket`` with 4401 when the accepted token expires (leeway included)."""
+        expires_at = _token_expiry(payload)
+        if expires_at is None or not self.authenticator.enabled:
+            return None
+        delay = expires_at + self.leeway_seconds - time.time()
+        return asyncio.create_task(_close_after(socket, delay))

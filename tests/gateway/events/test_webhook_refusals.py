@@ -95,12 +95,13 @@ async def test_deeply_nested_json_is_400_for_vonage_and_metered() -> None:
         await assert_nothing_published(gw)
 
 
-async def test_deeply_nested_forged_videosdk_delivery_is_401() -> None:
+async def test_deeply_nested_forged_videosdk_delivery_is_refused_before_verifying() -> None:
     async with gateway() as gw:
         forged = {**videosdk_delivery(gw).headers}
         response = await gw.post("videosdk", WebhookDelivery("", {}, forged, DEEP_JSON))
-        assert response.status_code == 401
+        assert response.status_code == 400
         await assert_nothing_published(gw)
+        assert gw.services.ingest.stats.deliveries == 0
 
 
 async def test_metered_unknown_path_is_400() -> None:

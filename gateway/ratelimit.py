@@ -1,0 +1,83 @@
+"""Rate limits (the ``limits`` library): per client, per IP for failed authentications,
+per provider for failed webhook verifications.
+
+Counts live in process, or in Redis when ``GATEWAY_REDIS_URL`` is set so that replicas
+share them. Fixed windows: one counter per key and window, one Redis ``INCR`` per hit.
+A counter store that cannot be reached lets requests through (one log line): a limit
+must not turn a Redis outage into a full outage.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+
+from gateway.settings import LimitSettings
+
+__all__ = ["RateLimited", "RateLimits"]
+
+log = logging.getLogger("gateway.limits")
+
+
+class RateLimited(Exception):
+    """Over a rate limit; retry after ``retry_after`` seconds."""
+
+    def __init__(self, what: str, retry_after: int) -> None:
+        super().__init__(f"too many {what}; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def _rate(text: str) -> RateLimitItem | None:
+    return parse(text) if text.strip() else None
+
+
+def _storage(redis_url: str | None, prefix: str) -> Storage:
+    if redis_url is None:
+        return MemoryStorage()
+    return RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix=prefix)
+
+
+class RateLimits:
+    """The gateway's limits over one counter store."""
+
+    def __init__(self, limits: LimitSettings, redis_url: str | None = None) -> None:
+        self._limiter = FixedWindowRateLimiter(_storage(redis_url, limits.rate_limit_prefix))
+        self.client = _rate(limits.client_rate)
+        self.auth_failures = _rate(limits.auth_failure_rate)
+        self.webhook_failures = _rate(limits.webhook_failure_rate)
+
+    async def hit(self, rate: RateLimitItem | None, what: str, *key: str) -> None:
+        """Count one event for ``key``; ``RateLimited`` when that goes over ``rate``."""
+        if rate is None:
+            return
+        try:
+            allowed = await self._limiter.hit(rate, what, *key)
+        except Exception as exc:  # any store failure: let the request through
+            log.warning("rate limit store unavailable (%s): not limiting", type(exc).__name__)
+            return
+        if not allowed:
+            raise RateLimited(what, await self._retry_after(rate, what, *key))
+
+    async def check(self, rate: RateLimitItem | None, what: str, *key: str) -> None:
+        """``RateLimited`` when ``key`` is already over ``rate``, without counting."""
+        if rate is None:
+            return
+        try:
+            allowed = await self._limiter.test(rate, what, *key)
+        except Exception as exc:  # any store failure: let the request through
+            log.warning("rate limit store unavailable (%s): not limiting", type(exc).__name__)
+            return
+        if not allowed:
+            raise RateLimited(what, await self._retry_after(rate, what, *key))
+
+    async def _retry_after(self, rate: RateLimitItem, *key: str) -> int:
+        try:
+            stats = await self._limiter.get_window_stats(rate, *key)
+        except Exception:  # the window's length is a fair answer
+            return rate.get_expiry()
+        return max(1, math.ceil(stats.reset_time - time.time()))
