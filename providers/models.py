@@ -31,6 +31,7 @@ __all__ = [
     "RecordingStatus",
     "Room",
     "RoomKind",
+    "RoomOptions",
     "RoomPage",
     "RoomSpec",
     "RoomUpdate",
@@ -241,8 +242,37 @@ class WebhookTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomOptions:
+    """Common room behaviour a create may ask for; ``None`` leaves the provider's default.
+
+    An adapter maps each given option to its provider's field, or refuses it (naming the
+    GraphQL field, see ``given``) when the provider has no such field.
+    """
+
+    chat: bool | None = None
+    screen_sharing: bool | None = None
+    max_participants: int | None = None
+    close_when_idle_seconds: int | None = None
+    camera_off_at_start: bool | None = None
+    microphone_off_at_start: bool | None = None
+
+    def given(self) -> dict[str, bool | int]:
+        """The options set, keyed by their GraphQL input field name (e.g. ``maxParticipants``)."""
+        values = {
+            "chat": self.chat,
+            "screenSharing": self.screen_sharing,
+            "maxParticipants": self.max_participants,
+            "closeWhenIdleSeconds": self.close_when_idle_seconds,
+            "cameraOffAtStart": self.camera_off_at_start,
+            "microphoneOffAtStart": self.microphone_off_at_start,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
 class RoomSpec:
-    """What to create. ``provider_options`` holds provider-specific documented fields."""
+    """What to create. ``provider_options`` holds provider-specific documented fields;
+    ``options`` the common ones (a provider refuses those it cannot honour)."""
 
     display_name: str
     kind: RoomKind = RoomKind.INSTANT
@@ -253,6 +283,7 @@ class RoomSpec:
     join_approval: JoinApproval | None = None
     provider_options: JsonObject = field(default_factory=dict)
     webhook: WebhookTarget | None = None
+    options: RoomOptions = field(default_factory=RoomOptions)
 
 
 @dataclass(frozen=True, slots=True)
