@@ -168,6 +168,36 @@ class RecordingOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomOptions:
+    """Common room behaviour: what a create asks for (``RoomSpec.options``; ``None`` leaves
+    the provider's default), or what the provider reports (``Room.options``; ``None`` where
+    it does not say).
+
+    An adapter maps each given option to its provider's field, or refuses it (naming the
+    GraphQL field, see ``given``) when the provider has no such field.
+    """
+
+    chat: bool | None = None
+    screen_sharing: bool | None = None
+    max_participants: int | None = None
+    close_when_idle_seconds: int | None = None
+    camera_off_at_start: bool | None = None
+    microphone_off_at_start: bool | None = None
+
+    def given(self) -> dict[str, bool | int]:
+        """The options set, keyed by their GraphQL input field name (e.g. ``maxParticipants``)."""
+        values = {
+            "chat": self.chat,
+            "screenSharing": self.screen_sharing,
+            "maxParticipants": self.max_participants,
+            "closeWhenIdleSeconds": self.close_when_idle_seconds,
+            "cameraOffAtStart": self.camera_off_at_start,
+            "microphoneOffAtStart": self.microphone_off_at_start,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
 class Room:
     provider: str
     native_id: str
@@ -184,6 +214,8 @@ class Room:
     recording: RecordingOptions = field(default_factory=RecordingOptions)
     theme_id: str | None = None
     join_approval: JoinApproval | None = None
+    #: the common options as the provider reports them (``None`` where it does not say)
+    options: RoomOptions = field(default_factory=RoomOptions)
 
     @property
     def id(self) -> str:
@@ -239,34 +271,6 @@ class WebhookTarget:
 
     base_url: str
     token: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RoomOptions:
-    """Common room behaviour a create may ask for; ``None`` leaves the provider's default.
-
-    An adapter maps each given option to its provider's field, or refuses it (naming the
-    GraphQL field, see ``given``) when the provider has no such field.
-    """
-
-    chat: bool | None = None
-    screen_sharing: bool | None = None
-    max_participants: int | None = None
-    close_when_idle_seconds: int | None = None
-    camera_off_at_start: bool | None = None
-    microphone_off_at_start: bool | None = None
-
-    def given(self) -> dict[str, bool | int]:
-        """The options set, keyed by their GraphQL input field name (e.g. ``maxParticipants``)."""
-        values = {
-            "chat": self.chat,
-            "screenSharing": self.screen_sharing,
-            "maxParticipants": self.max_participants,
-            "closeWhenIdleSeconds": self.close_when_idle_seconds,
-            "cameraOffAtStart": self.camera_off_at_start,
-            "microphoneOffAtStart": self.microphone_off_at_start,
-        }
-        return {name: value for name, value in values.items() if value is not None}
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,23 @@ from typing import Any
 
 import pytest
 
+from gateway.graphql.loaders import resource_cache
 from tests.gateway.graphql.helpers import Gateway, gateway, requests_to
 
 CREATE = """
 mutation($input: CreateRoomInput!) { createRoom(input: $input) { id nativeId raw } }
 """
 ROOM = "query($id: ID!) { room(id: $id) { id raw } }"
+OPTIONS = """
+query($id: ID!) {
+  room(id: $id) {
+    options {
+      chat screenSharing maxParticipants closeWhenIdleSeconds cameraOffAtStart
+      microphoneOffAtStart
+    }
+  }
+}
+"""
 
 EVERY_OPTION: dict[str, Any] = {
     "chat": True,
@@ -56,6 +67,43 @@ async def test_metered_honours_every_option() -> None:
     }
     assert {key: body[key] for key in expected} == expected
     assert {key: raw[key] for key in expected} == expected
+
+
+async def typed_read_back(gw: Gateway, room_id: str) -> dict[str, Any]:
+    data = await gw.data(OPTIONS, {"id": room_id})
+    options: dict[str, Any] = data["room"]["options"]
+    return options
+
+
+async def test_metered_reports_every_option_back() -> None:
+    async with gateway() as gw:
+        room = await create(gw, "METERED", **EVERY_OPTION)
+        cached = await typed_read_back(gw, room["id"])
+        await resource_cache(gw.services).invalidate("metered")
+        fetched = await typed_read_back(gw, room["id"])
+        gets = requests_to(gw.sandbox("metered"), "GET", "/room/")
+    assert cached == EVERY_OPTION
+    assert fetched == EVERY_OPTION
+    assert len(gets) == 1
+
+
+async def test_vonage_reports_chat_and_the_microphone_back() -> None:
+    async with gateway() as gw:
+        room = await create(gw, "VONAGE", chat=False, microphoneOffAtStart=True)
+        given = await typed_read_back(gw, room["id"])
+        plain = await create(gw, "VONAGE")
+        defaults = await typed_read_back(gw, plain["id"])
+    nothing = dict.fromkeys(EVERY_OPTION)
+    assert given == nothing | {"chat": False, "microphoneOffAtStart": True}
+    # the API's defaults: chat available, microphone state "default" (not reported as on/off)
+    assert defaults == nothing | {"chat": True}
+
+
+async def test_videosdk_reports_no_option() -> None:
+    async with gateway() as gw:
+        room = await create(gw, "VIDEOSDK")
+        options = await typed_read_back(gw, room["id"])
+    assert options == dict.fromkeys(EVERY_OPTION)
 
 
 async def test_metered_false_turns_the_camera_and_microphone_on() -> None:
