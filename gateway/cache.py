@@ -10,6 +10,7 @@ under the current epoch. Lists are never cached. ``ttl`` 0 turns the cache off.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,6 +26,7 @@ from providers import (
     RecordingOptions,
     Room,
     RoomKind,
+    RoomOptions,
     Theme,
 )
 
@@ -59,6 +61,7 @@ def encode_room(room: Room) -> str:
         "recording": [room.recording.auto_record, room.recording.record_only_owner],
         "theme_id": room.theme_id,
         "join_approval": None if room.join_approval is None else room.join_approval.value,
+        "options": dataclasses.asdict(room.options),
     }
     return json.dumps(data, default=str)
 
@@ -68,12 +71,15 @@ def decode_room(text: str) -> Room:
     data: dict[str, Any] = orjson.loads(text)
     kind, approval = data.pop("kind"), data.pop("join_approval")
     auto_record, owner_only = data.pop("recording")
+    # entries cached before rooms reported options have none
+    options = RoomOptions(**data.pop("options", None) or {})
     return Room(
         **data
         | {
             "kind": None if kind is None else RoomKind(kind),
             "join_approval": None if approval is None else JoinApproval(approval),
             "recording": RecordingOptions(auto_record, owner_only),
+            "options": options,
             "created_at": _parse_time(data["created_at"]),
             "expires_at": _parse_time(data["expires_at"]),
         }

@@ -32,6 +32,7 @@ __all__ = [
     "RecordingStatus",
     "Room",
     "RoomKind",
+    "RoomOptions",
     "RoomPage",
     "RoomSpec",
     "RoomUpdate",
@@ -189,6 +190,36 @@ class RecordingOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomOptions:
+    """Common room behaviour: what a create asks for (``RoomSpec.options``; ``None`` leaves
+    the provider's default), or what the provider reports (``Room.options``; ``None`` where
+    it does not say).
+
+    An adapter maps each given option to its provider's field, or refuses it (naming the
+    GraphQL field, see ``given``) when the provider has no such field.
+    """
+
+    chat: bool | None = None
+    screen_sharing: bool | None = None
+    max_participants: int | None = None
+    close_when_idle_seconds: int | None = None
+    camera_off_at_start: bool | None = None
+    microphone_off_at_start: bool | None = None
+
+    def given(self) -> dict[str, bool | int]:
+        """The options set, keyed by their GraphQL input field name (e.g. ``maxParticipants``)."""
+        values = {
+            "chat": self.chat,
+            "screenSharing": self.screen_sharing,
+            "maxParticipants": self.max_participants,
+            "closeWhenIdleSeconds": self.close_when_idle_seconds,
+            "cameraOffAtStart": self.camera_off_at_start,
+            "microphoneOffAtStart": self.microphone_off_at_start,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
 class Room:
     provider: str
     native_id: str
@@ -205,6 +236,8 @@ class Room:
     recording: RecordingOptions = field(default_factory=RecordingOptions)
     theme_id: str | None = None
     join_approval: JoinApproval | None = None
+    #: the common options as the provider reports them (``None`` where it does not say)
+    options: RoomOptions = field(default_factory=RoomOptions)
 
     @property
     def id(self) -> str:
@@ -264,7 +297,8 @@ class WebhookTarget:
 
 @dataclass(frozen=True, slots=True)
 class RoomSpec:
-    """What to create. ``provider_options`` holds provider-specific documented fields."""
+    """What to create. ``provider_options`` holds provider-specific documented fields;
+    ``options`` the common ones (a provider refuses those it cannot honour)."""
 
     display_name: str
     kind: RoomKind = RoomKind.INSTANT
@@ -275,6 +309,7 @@ class RoomSpec:
     join_approval: JoinApproval | None = None
     provider_options: JsonObject = field(default_factory=dict)
     webhook: WebhookTarget | None = None
+    options: RoomOptions = field(default_factory=RoomOptions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from typing import Any
 from providers._http import describe_error_body, redact
 from providers._listing import newest_first
 from providers.metered.options import WEBHOOK_FIELDS
-from providers.models import JoinApproval, RecordingOptions, Room
+from providers.models import JoinApproval, RecordingOptions, Room, RoomOptions
 
 __all__ = [
     "error_message",
@@ -73,6 +73,32 @@ def _masked(data: Mapping[str, Any]) -> dict[str, Any]:
     return masked
 
 
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _positive(value: Any) -> int | None:
+    # Metered's samples show 0 for "unset"
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return value if ok else None
+
+
+def _off(value: Any) -> bool | None:
+    return None if not isinstance(value, bool) else not value
+
+
+def room_options(data: Mapping[str, Any]) -> RoomOptions:
+    """The common options a room record reports (``None`` for fields it lacks)."""
+    return RoomOptions(
+        chat=_flag(data.get("enableChat")),
+        screen_sharing=_flag(data.get("enableScreenSharing")),
+        max_participants=_positive(data.get("maxParticipants")),
+        close_when_idle_seconds=_positive(data.get("endMeetingAfterNoActivityInSec")),
+        camera_off_at_start=_off(data.get("joinVideoOn")),
+        microphone_off_at_start=_off(data.get("joinAudioOn")),
+    )
+
+
 def to_room(data: Mapping[str, Any], *, join_base_url: str, provider: str = "metered") -> Room:
     """A Metered room record as a ``Room``; ``ValueError`` when it names no room."""
     name = data.get("roomName")
@@ -91,6 +117,7 @@ def to_room(data: Mapping[str, Any], *, join_base_url: str, provider: str = "met
         guest_url=url,
         recording=RecordingOptions(auto_record=data.get("recordRoom") is True),
         join_approval=join_approval(data),
+        options=room_options(data),
     )
 
 

@@ -26,7 +26,7 @@ from providers.metered.options import (
     refused,
     unix_seconds,
 )
-from providers.models import UNSET, JoinApproval, RoomKind, RoomSpec, RoomUpdate
+from providers.models import UNSET, JoinApproval, RoomKind, RoomOptions, RoomSpec, RoomUpdate
 
 __all__ = ["create_body", "generated_room_name", "update_body", "webhook_urls"]
 
@@ -90,6 +90,29 @@ def _derived(
     return body, sources
 
 
+def _typed_options(options: RoomOptions) -> tuple[dict[str, Any], dict[str, str]]:
+    """Wire fields set from the common room options, and which option set each.
+
+    Metered honours all of them (chat, screen sharing and the initial camera and
+    microphone states act in its prebuilt meeting page, the iframe).
+    """
+    wire = {
+        "chat": ("enableChat", options.chat),
+        "screenSharing": ("enableScreenSharing", options.screen_sharing),
+        "maxParticipants": ("maxParticipants", options.max_participants),
+        "closeWhenIdleSeconds": ("endMeetingAfterNoActivityInSec", options.close_when_idle_seconds),
+        "cameraOffAtStart": ("joinVideoOn", _negated(options.camera_off_at_start)),
+        "microphoneOffAtStart": ("joinAudioOn", _negated(options.microphone_off_at_start)),
+    }
+    body = {key: value for key, value in wire.values() if value is not None}
+    sources = {key: name for name, (key, value) in wire.items() if value is not None}
+    return body, sources
+
+
+def _negated(value: bool | None) -> bool | None:
+    return None if value is None else not value
+
+
 def _check_combinations(body: dict[str, Any]) -> None:
     if body.get("enableRTMPOut") is True and "rtmpOutURL" not in body:
         raise refused("providerOptions.rtmpOutURL", "is required when enableRTMPOut is true")
@@ -109,6 +132,9 @@ def create_body(spec: RoomSpec, *, now: float, webhook_token: str | None) -> dic
     if spec.recording is not None:
         derived["recordRoom"] = spec.recording.auto_record
         sources["recordRoom"] = "recording.autoRecord"
+    typed, typed_sources = _typed_options(spec.options)
+    derived.update(typed)
+    sources.update(typed_sources)
     if spec.webhook is not None:
         derived.update(webhook_urls(spec.webhook.base_url, name, webhook_token))
         sources.update(dict.fromkeys(WEBHOOK_FIELDS, "the gateway's webhook registration"))

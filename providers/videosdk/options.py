@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from providers._room_options import refuse_unhonoured
 from providers.errors import InvalidRequest
 from providers.models import RoomKind, RoomSpec
 from providers.videosdk.payloads import PROVIDER
@@ -162,6 +163,19 @@ def _check_spec(spec: RoomSpec) -> None:
     for field, given, reason in refusals:
         if given:
             raise InvalidRequest(PROVIDER, f"VideoSDK rooms have {reason}", field=field)
+    # the create-room API has none of them (room behaviour is left to the client SDK)
+    refuse_unhonoured(spec.options, (), provider=PROVIDER, label="VideoSDK", reasons=_REASONS)
+
+
+_REASONS = {
+    "maxParticipants": "no participant limit in the create-room API",
+    "chat": "no chat switch in the create-room API",
+    "screenSharing": "no screen-sharing switch in the create-room API",
+    "cameraOffAtStart": "no initial camera state in the create-room API",
+    "microphoneOffAtStart": "no initial microphone state in the create-room API",
+    "closeWhenIdleSeconds": "no idle timeout: providerOptions.autoCloseConfig ends a session "
+    "after a fixed duration, busy or not",
+}
 
 
 def room_body(spec: RoomSpec) -> dict[str, Any]:

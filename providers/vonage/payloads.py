@@ -26,6 +26,7 @@ from providers.models import (
     RecordingStatus,
     Room,
     RoomKind,
+    RoomOptions,
     RoomPage,
     Theme,
 )
@@ -122,6 +123,20 @@ def _kind(value: Any) -> RoomKind | None:
     return _KINDS.get(value.lower()) if isinstance(value, str) else None
 
 
+_MICROPHONE_OFF = {"off": True, "on": False}  # "default": the meeting page decides
+
+
+def _room_options(data: Mapping[str, Any]) -> RoomOptions:
+    """The common options a room reports: chat and the initial microphone state."""
+    features, joining = data.get("available_features"), data.get("initial_join_options")
+    chat = features.get("is_chat_available") if isinstance(features, Mapping) else None
+    state = joining.get("microphone_state") if isinstance(joining, Mapping) else None
+    return RoomOptions(
+        chat=chat if isinstance(chat, bool) else None,
+        microphone_off_at_start=_MICROPHONE_OFF.get(state) if isinstance(state, str) else None,
+    )
+
+
 def to_room(data: Mapping[str, Any]) -> Room:
     """A Room from ``POST/GET/PATCH /rooms`` or a list entry."""
     links = data.get("_links")
@@ -141,6 +156,7 @@ def to_room(data: Mapping[str, Any]) -> Room:
         recording=_recording_options(data.get("recording_options")),
         theme_id=_str(data.get("theme_id")),
         join_approval=_join_approval(data),
+        options=_room_options(data),
     )
 
 

@@ -13,11 +13,13 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+from providers._room_options import refuse_unhonoured
 from providers.errors import InvalidRequest
 from providers.models import (
     JoinApproval,
     Room,
     RoomKind,
+    RoomOptions,
     RoomSpec,
     RoomUpdate,
     Unset,
@@ -178,6 +180,39 @@ def _webhook_options(options: dict[str, Any], target: WebhookTarget) -> dict[str
     return {**options, "callback_urls": dict.fromkeys(_CALLBACK_KEYS, url)}
 
 
+def _typed_options(options: RoomOptions, given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` (checked ``providerOptions``) with the common options Vonage honours:
+    ``chat`` (``available_features.is_chat_available``) and ``microphoneOffAtStart``
+    (``initial_join_options.microphone_state``); any other given option is refused."""
+    refuse_unhonoured(
+        options,
+        ("chat", "microphoneOffAtStart"),
+        provider=PROVIDER,
+        label="Vonage",
+        reasons={"maxParticipants": "a fixed capacity (200 participants)"},
+    )
+    merged = dict(given)
+    if options.chat is not None:
+        merged["available_features"] = _nested(
+            given, "available_features", "is_chat_available", options.chat, "chat"
+        )
+    if options.microphone_off_at_start is not None:
+        state = "off" if options.microphone_off_at_start else "on"
+        merged["initial_join_options"] = _nested(
+            given, "initial_join_options", "microphone_state", state, "microphoneOffAtStart"
+        )
+    return merged
+
+
+def _nested(given: Mapping[str, Any], key: str, inner: str, value: Any, source: str) -> Any:
+    """``given[key]`` with ``inner`` set to ``value``; giving it there too is a conflict."""
+    current = dict(given.get(key) or {})
+    if inner in current:
+        field = f"providerOptions.{key}.{inner}"
+        raise _invalid(f"{field} conflicts with {source}: give one of them", field)
+    return {**current, inner: value}
+
+
 def _kind_rules(spec: RoomSpec, options: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     if spec.kind is RoomKind.LONG_TERM:
         return {"type": "long_term", "expires_at": _expiry(spec.expires_at, now)}
@@ -194,7 +229,7 @@ def _kind_rules(spec: RoomSpec, options: Mapping[str, Any], now: datetime) -> di
 def create_body(spec: RoomSpec, *, now: datetime) -> dict[str, Any]:
     """The ``POST /rooms`` body for ``spec``, with every documented field it sets."""
     body: dict[str, Any] = {"display_name": _display_name(spec.display_name)}
-    options = _options(spec.provider_options, CREATE_OPTIONS)
+    options = _typed_options(spec.options, _options(spec.provider_options, CREATE_OPTIONS))
     body.update(_kind_rules(spec, options, now))
     if spec.metadata is not None:
         body["metadata"] = _metadata(spec.metadata)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from providers import JoinApproval, RecordingOptions, Room
+from providers import JoinApproval, RecordingOptions, Room, RoomOptions
 from providers.metered.payloads import error_message, parse_instant, rooms_from_list, to_room
 
 from .conftest import fixture
@@ -33,8 +33,23 @@ def test_documented_create_response() -> None:
         guest_url="https://acme.metered.live/6kpYYvYj75",
         recording=RecordingOptions(auto_record=False),
         join_approval=JoinApproval.NONE,
+        # the documented response's enableChat, enableScreenSharing, joinVideoOn, joinAudioOn
+        options=RoomOptions(
+            chat=False,
+            screen_sharing=True,
+            camera_off_at_start=False,
+            microphone_off_at_start=False,
+        ),
     )
     assert room.id == "metered:6kpYYvYj75"
+
+
+def test_zero_limits_are_unset() -> None:
+    room = to_room(
+        {"roomName": "r", "maxParticipants": 0, "endMeetingAfterNoActivityInSec": 0},
+        join_base_url=JOIN,
+    )
+    assert room.options == RoomOptions()
 
 
 @pytest.mark.parametrize(

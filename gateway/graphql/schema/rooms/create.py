@@ -86,12 +86,21 @@ async def _create_once(
     store = IdempotencyStore(
         services.store, services.settings.idempotency_ttl_seconds, pending_seconds=pending
     )
-    material = [adapter.name, dataclasses.asdict(dataclasses.replace(spec, webhook=None))]
+    material = [adapter.name, _fingerprinted(spec)]
     return await store.create(
         record,
         fingerprint(material),
         lambda: adapter.create_room(spec),
     )
+
+
+def _fingerprinted(spec: RoomSpec) -> dict[str, Any]:
+    """What a key's input is compared by; without options when none are given, so keys
+    stored before the typed options existed still match a retry."""
+    fields = dataclasses.asdict(dataclasses.replace(spec, webhook=None))
+    if not spec.options.given():
+        del fields["options"]
+    return fields
 
 
 def _key_owner(info: Info) -> str:

@@ -16,10 +16,19 @@ from gateway.graphql.enums import JoinApproval, Provider, RoomKind
 from gateway.graphql.errors import bad_input
 from gateway.graphql.scalars import JSON, require_offset
 from gateway.graphql.targets import parse_id, present
-from providers import UNSET, RecordingOptions, RoomSpec, RoomUpdate, WebhookTarget
+from providers import (
+    UNSET,
+    RecordingOptions,
+    RoomOptions,
+    RoomSpec,
+    RoomUpdate,
+    WebhookTarget,
+)
 
 __all__ = [
+    "IDLE_SECONDS",
     "MAX_IDEMPOTENCY_KEY",
+    "MAX_PARTICIPANTS",
     "CreateRoomInput",
     "RecordingOptionsInput",
     "UpdateRoomInput",
@@ -28,6 +37,11 @@ __all__ = [
 ]
 
 MAX_IDEMPOTENCY_KEY = 255
+MAX_PARTICIPANTS = 10_000
+#: closeWhenIdleSeconds bounds: one minute to one day
+IDLE_SECONDS = (60, 86_400)
+
+_NOT_HONOURED = "Refused (BAD_USER_INPUT naming this field) by providers that do not honour it."
 
 
 @strawberry.input(description="How a new room records.")
@@ -50,9 +64,42 @@ class CreateRoomInput:
     recording: RecordingOptionsInput | None = strawberry.UNSET
     theme_id: strawberry.ID | None = strawberry.UNSET
     join_approval: JoinApproval | None = strawberry.UNSET
+    chat: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whether participants may chat. Metered (enableChat), Vonage "
+        f"(available_features.is_chat_available). {_NOT_HONOURED}",
+    )
+    screen_sharing: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"Whether participants may share their screen. Metered (enableScreenSharing). "
+        f"{_NOT_HONOURED}",
+    )
+    max_participants: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"At most this many participants at once, 1 to {MAX_PARTICIPANTS}. Metered "
+        f"(maxParticipants); Vonage rooms hold 200. {_NOT_HONOURED}",
+    )
+    close_when_idle_seconds: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"End the meeting after this many seconds without anyone publishing audio "
+        f"or video, {IDLE_SECONDS[0]} to {IDLE_SECONDS[1]}. Metered "
+        f"(endMeetingAfterNoActivityInSec). VideoSDK's autoCloseConfig (in providerOptions) "
+        f"ends sessions after a fixed duration instead. {_NOT_HONOURED}",
+    )
+    camera_off_at_start: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"Participants join with their camera off. Metered (joinVideoOn: false). "
+        f"{_NOT_HONOURED}",
+    )
+    microphone_off_at_start: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Participants join with their microphone off. Metered (joinAudioOn: false), "
+        f"Vonage (initial_join_options.microphone_state: off). {_NOT_HONOURED}",
+    )
     provider_options: JSON | None = strawberry.field(
         default=strawberry.UNSET,
-        description="Provider-specific fields, in the provider's own spelling.",
+        description="Provider-specific fields, in the provider's own spelling. A field one of "
+        "the typed options above sets may not be given here too.",
     )
     idempotency_key: str | None = strawberry.field(
         default=strawberry.UNSET,
@@ -101,6 +148,28 @@ def idempotency_key(value: str | None) -> str | None:
     return value
 
 
+def _bounded(value: int | None, field: str, low: int, high: int) -> int | None:
+    if value is not None and not low <= value <= high:
+        raise bad_input(f"{field} must be between {low} and {high}", field=field)
+    return value
+
+
+def room_options(data: CreateRoomInput) -> RoomOptions:
+    """The common options of a create, range-checked (explicit nulls mean "not given")."""
+    return RoomOptions(
+        chat=present(data.chat),
+        screen_sharing=present(data.screen_sharing),
+        max_participants=_bounded(
+            present(data.max_participants), "maxParticipants", 1, MAX_PARTICIPANTS
+        ),
+        close_when_idle_seconds=_bounded(
+            present(data.close_when_idle_seconds), "closeWhenIdleSeconds", *IDLE_SECONDS
+        ),
+        camera_off_at_start=present(data.camera_off_at_start),
+        microphone_off_at_start=present(data.microphone_off_at_start),
+    )
+
+
 def room_spec(data: CreateRoomInput, provider: str, webhook: WebhookTarget | None) -> RoomSpec:
     """The domain spec of a create for ``provider``."""
     if not data.display_name.strip():
@@ -123,6 +192,7 @@ def room_spec(data: CreateRoomInput, provider: str, webhook: WebhookTarget | Non
         join_approval=present(data.join_approval),
         provider_options=provider_options(data.provider_options),
         webhook=webhook,
+        options=room_options(data),
     )
 
 

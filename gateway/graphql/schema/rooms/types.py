@@ -19,6 +19,7 @@ from gateway.graphql.scalars import JSON
 from gateway.graphql.schema.themes.types import Theme
 from providers import RecordingOptions as DomainRecordingOptions
 from providers import Room as DomainRoom
+from providers import RoomOptions as DomainRoomOptions
 from providers import global_id
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Room",
     "RoomConnection",
     "RoomEdge",
+    "RoomOptions",
 ]
 
 
@@ -39,6 +41,30 @@ class RecordingOptions:
     @classmethod
     def from_domain(cls, options: DomainRecordingOptions) -> RecordingOptions:
         return cls(auto_record=options.auto_record, record_only_owner=options.record_only_owner)
+
+
+@strawberry.type(
+    description="The typed room options (see CreateRoomInput) as the provider reports them; "
+    "null where it does not (VideoSDK reports none; Vonage: chat and microphoneOffAtStart)."
+)
+class RoomOptions:
+    chat: bool | None
+    screen_sharing: bool | None
+    max_participants: int | None
+    close_when_idle_seconds: int | None
+    camera_off_at_start: bool | None
+    microphone_off_at_start: bool | None
+
+    @classmethod
+    def from_domain(cls, options: DomainRoomOptions) -> RoomOptions:
+        return cls(
+            chat=options.chat,
+            screen_sharing=options.screen_sharing,
+            max_participants=options.max_participants,
+            close_when_idle_seconds=options.close_when_idle_seconds,
+            camera_off_at_start=options.camera_off_at_start,
+            microphone_off_at_start=options.microphone_off_at_start,
+        )
 
 
 @strawberry.type(description="A meeting room at one provider.")
@@ -66,6 +92,7 @@ class Room:
     theme_id: strawberry.ID | None = strawberry.field(
         description='Gateway theme id, "<provider>:<themeId>".'
     )
+    options: RoomOptions
     record: strawberry.Private[Mapping[str, Any]]
 
     @strawberry.field(
@@ -113,6 +140,7 @@ class Room:
             recording=RecordingOptions.from_domain(room.recording),
             join_approval=room.join_approval,
             theme_id=None if theme_id is None else strawberry.ID(theme_id),
+            options=RoomOptions.from_domain(room.options),
             record=room.raw,
         )
 
