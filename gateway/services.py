@@ -120,6 +120,7 @@ def _build_handle(entry: ProviderEntry, settings: Settings, store: KeyValueStore
         "timeouts": provider_settings.timeouts,
         "concurrency": provider_settings.concurrency,
         "listing": provider_settings.listing,
+        "breaker": provider_settings.breaker,
         "room_notes_ttl_seconds": provider_settings.room_notes_ttl_seconds,
     }
     served = sandbox.settings().model_copy(update=limits)

@@ -3,6 +3,7 @@
 ``gateway`` imports from here only.
 """
 
+from providers._breaker import BreakerSettings, BreakerState, CircuitBreaker, Health
 from providers._cache import KeyValueStore, create_store
 from providers._http import redact
 from providers._limits import CallLimiter, deadline_within
@@ -15,9 +16,11 @@ from providers.base import (
     Sandbox,
 )
 from providers.errors import (
+    CircuitOpen,
     InvalidRequest,
     MalformedWebhook,
     NotConfigured,
+    Overloaded,
     ProviderAuthError,
     ProviderError,
     ProviderTimeout,
@@ -71,10 +74,15 @@ __all__ = [
     "LIFECYCLE_EVENT_TYPES",
     "REGISTRY",
     "UNSET",
+    "BreakerSettings",
+    "BreakerState",
     "Capability",
+    "CircuitBreaker",
+    "CircuitOpen",
     "DialInNumber",
     "EventType",
     "CallLimiter",
+    "Health",
     "HttpConcurrency",
     "HttpTimeouts",
     "InvalidRequest",
@@ -86,6 +94,7 @@ __all__ = [
     "MalformedWebhook",
     "MeetingEvent",
     "NotConfigured",
+    "Overloaded",
     "ParticipantRole",
     "ProviderAdapter",
     "ProviderAuthError",

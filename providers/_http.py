@@ -5,7 +5,9 @@ retried with exponential backoff and full jitter on transport errors, 429, 502, 
 504, honouring ``Retry-After``, as long as the operation's total budget allows. Writes are
 never retried here: a create that timed out may have happened. Each attempt holds a slot
 of the provider's ``CallLimiter`` while it is on the wire (not while it backs off), and the
-operation ends by the caller's deadline (``deadline_within``) when that comes first.
+operation ends by the caller's deadline (``deadline_within``) when that comes first. The
+provider's ``CircuitBreaker`` sees the whole operation: one that ends in a provider failure
+counts once, retries included, and an open breaker refuses it before any attempt.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from providers._breaker import CircuitBreaker
 from providers._limits import CallLimiter, current_deadline
 from providers._observe import observe_call
 from providers.errors import (
@@ -166,29 +169,33 @@ async def request(
     extract: MessageExtractor = describe_error_body,
     auth_statuses: frozenset[int] = frozenset({401}),
     limiter: CallLimiter | None = None,
+    breaker: CircuitBreaker | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one operation; return the 2xx response or raise from the error tree.
 
     ``retry`` defaults to ``True`` for GET. ``budget`` bounds the whole operation, retries
     and waits included (default 60 s); a ``Retry-After`` that would outlast it ends the
-    operation at once with the error that carried it. ``limiter`` caps in-flight attempts.
+    operation at once with the error that carried it. ``limiter`` caps in-flight attempts;
+    ``breaker`` refuses the operation (``CircuitOpen``) while the provider is failing.
     """
     retry = method.upper() == "GET" if retry is None else retry
     attempts = 1 + (retries if retry else 0)
     deadline = _deadline(_DEFAULT_BUDGET if budget is None else budget)
+    guard: AbstractAsyncContextManager[None] = nullcontext() if breaker is None else breaker.guard()
     with observe_call(provider, method, path):
-        return await _bounded(
-            _Sender(client, limiter, deadline),
-            provider,
-            method,
-            path,
-            attempts,
-            extract,
-            auth_statuses,
-            kwargs,
-            safe=retry,
-        )
+        async with guard:
+            return await _bounded(
+                _Sender(client, limiter, deadline),
+                provider,
+                method,
+                path,
+                attempts,
+                extract,
+                auth_statuses,
+                kwargs,
+                safe=retry,
+            )
 
 
 async def _bounded(

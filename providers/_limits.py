@@ -2,7 +2,8 @@
 
 Under a burst, calls beyond ``max_in_flight`` wait in FIFO order without polling; when
 ``max_queued`` calls already wait, or no slot frees up before the caller's deadline, the
-call fails at once with ``ProviderUnavailable`` (retryable) instead of hanging.
+call fails at once with ``Overloaded`` (a retryable ``ProviderUnavailable``) instead of
+hanging.
 
 ``deadline_within(seconds)`` sets a deadline for everything awaited inside it (a GraphQL
 fan-out sets one for the whole request); each call then ends by the earlier of that and
@@ -19,7 +20,7 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
 from providers._observe import REFUSED
-from providers.errors import ProviderUnavailable
+from providers.errors import Overloaded
 
 __all__ = ["CallLimiter", "current_deadline", "deadline_within"]
 
@@ -120,6 +121,6 @@ class CallLimiter:
                 return
         self._in_flight -= 1
 
-    def _refusal(self, why: str) -> ProviderUnavailable:
+    def _refusal(self, why: str) -> Overloaded:
         REFUSED.labels(self.provider).inc()
-        return ProviderUnavailable(self.provider, f"too busy: {why}", retryable=True)
+        return Overloaded(self.provider, f"too busy: {why}", retryable=True)

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import urlsplit
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "BREAKER_STATE",
     "CALLS",
     "CALL_SECONDS",
     "REFUSED",
@@ -68,6 +69,12 @@ REFUSED = Counter(
     "gateway_provider_calls_refused_total",
     "Provider calls refused before leaving: the provider's in-flight limit and queue were full",
     ["provider"],
+)
+BREAKER_STATE = Gauge(
+    "gateway_provider_breaker_state",
+    "A provider's circuit breaker: 0 closed, 1 half-open (one probe call), 2 open (skipped)",
+    ["provider"],
+    multiprocess_mode="livemax",
 )
 TOKENS_MINTED = Counter(
     "gateway_provider_tokens_minted_total",

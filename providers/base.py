@@ -17,6 +17,7 @@ import httpx
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from providers._breaker import BreakerSettings, CircuitBreaker
 from providers._cache import KeyValueStore
 from providers._http import describe_error_body, request
 from providers._limits import CallLimiter
@@ -104,6 +105,7 @@ class ProviderSettings(BaseModel):
     timeouts: HttpTimeouts = HttpTimeouts()
     concurrency: HttpConcurrency = HttpConcurrency()
     listing: ListingSettings = ListingSettings()
+    breaker: BreakerSettings = BreakerSettings()
     room_notes_ttl_seconds: float = Field(
         default=365 * 24 * 3600.0,
         gt=0,
@@ -146,6 +148,7 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         self.clock = clock
         limits = settings.concurrency
         self.limiter = CallLimiter(self.name, limits.max_in_flight, limits.max_queued)
+        self.breaker = CircuitBreaker(self.name, settings.breaker)
         self.notes = RoomNotebook(store, self.name, settings.room_notes_ttl_seconds)
         self.client = self._build_client(transport)
 
@@ -185,6 +188,7 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
             extract=self._error_message,
             auth_statuses=self.auth_statuses,
             limiter=self.limiter,
+            breaker=self.breaker,
             **kwargs,
         )
 

@@ -7,7 +7,9 @@
     │   └── ResourceConflict      409: name already taken, operation already running
     ├── RateLimited               429; ``retry_after`` seconds when the provider says
     ├── ProviderUnavailable       5xx, transport failure, unexpected answer
-    │   └── ProviderTimeout       no answer within the configured timeouts
+    │   ├── ProviderTimeout       no answer within the configured timeouts
+    │   ├── Overloaded            refused before leaving: the provider's call queue is full
+    │   └── CircuitOpen           skipped after repeated failures; ``retry_after`` seconds
     ├── UnsupportedOperation      the provider has no such operation
     ├── NotConfigured             the provider has no credentials in this deployment
     └── WebhookError              an inbound delivery was refused
@@ -20,9 +22,11 @@ Messages never contain credentials: URLs are redacted before they reach an error
 from __future__ import annotations
 
 __all__ = [
+    "CircuitOpen",
     "InvalidRequest",
     "MalformedWebhook",
     "NotConfigured",
+    "Overloaded",
     "ProviderAuthError",
     "ProviderError",
     "ProviderTimeout",
@@ -97,6 +101,19 @@ class ProviderUnavailable(ProviderError):
 
 class ProviderTimeout(ProviderUnavailable):
     """The provider did not answer in time."""
+
+
+class Overloaded(ProviderUnavailable):
+    """Refused before leaving: too many calls to the provider are in flight or waiting."""
+
+
+class CircuitOpen(ProviderUnavailable):
+    """Skipped without a call: the provider failed repeatedly (its circuit breaker is open).
+    ``retry_after``: seconds until a call may reach it again."""
+
+    def __init__(self, provider: str, message: str, *, retry_after: float) -> None:
+        super().__init__(provider, message, retryable=True)
+        self.retry_after = retry_after
 
 
 class UnsupportedOperation(ProviderError):

@@ -9,6 +9,7 @@ import strawberry
 
 from providers import (
     REGISTRY,
+    BreakerState,
     Capability,
     EventType,
     JoinApproval,
@@ -19,6 +20,7 @@ from providers import (
 )
 
 __all__ = [
+    "BreakerState",
     "Capability",
     "EventType",
     "JoinApproval",
@@ -30,6 +32,12 @@ __all__ = [
     "provider_name",
 ]
 
+strawberry.enum(
+    BreakerState,
+    description="A provider's circuit breaker: CLOSED calls go through; OPEN the provider "
+    "failed repeatedly and is skipped at once (PROVIDER_UNAVAILABLE); HALF_OPEN one probe "
+    "call is on its way and decides.",
+)
 strawberry.enum(Capability, description="What a provider can do through the gateway.")
 strawberry.enum(EventType, description="Normalized event types.")
 strawberry.enum(

@@ -16,6 +16,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from providers import (
+    CircuitOpen,
     InvalidRequest,
     NotConfigured,
     ProviderAuthError,
@@ -36,6 +37,7 @@ __all__ = [
     "bad_input",
     "code_for_provider_error",
     "from_provider_error",
+    "retry_after",
 ]
 
 log = logging.getLogger("gateway.graphql")
@@ -100,9 +102,15 @@ def from_provider_error(error: ProviderError) -> GatewayError:
         "retryable": error.retryable,
         "field": error.field,
     }
-    if isinstance(error, RateLimited):
-        extra["retryAfter"] = error.retry_after
+    extra["retryAfter"] = retry_after(error)
     return GatewayError(redact(str(error)), code_for_provider_error(error), **extra)
+
+
+def retry_after(error: ProviderError) -> float | None:
+    """Seconds the caller should wait before trying again, when known."""
+    if isinstance(error, RateLimited | CircuitOpen):
+        return error.retry_after
+    return None
 
 
 def _is_expected(error: GraphQLError) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
 from typing import TypeVar
 
-from gateway.graphql.errors import ErrorCode, code_for_provider_error
+from gateway.graphql.errors import ErrorCode, code_for_provider_error, retry_after
 from gateway.middleware import arrived_at
 from providers import ProviderError, ProviderTimeout, deadline_within, redact
 
@@ -32,13 +32,15 @@ class Failure:
     code: str
     message: str
     retryable: bool
+    retry_after: float | None = None
 
 
 def failure(provider: str, error: Exception) -> Failure:
     """The ``Failure`` for ``error``; unexpected exceptions are logged and masked."""
     if isinstance(error, ProviderError):
         code = code_for_provider_error(error).value
-        return Failure(provider, code, redact(str(error)), error.retryable)
+        message = redact(str(error))
+        return Failure(provider, code, message, error.retryable, retry_after(error))
     log.error("unexpected error from %s", provider, exc_info=error)
     return Failure(provider, ErrorCode.INTERNAL.value, "Internal server error", False)
 

@@ -5,10 +5,26 @@ from __future__ import annotations
 import strawberry
 
 from gateway.graphql.context import Info
-from gateway.graphql.enums import Capability, EventType, Provider, provider_enum
+from gateway.graphql.enums import BreakerState, Capability, EventType, Provider, provider_enum
 from gateway.services import ProviderHandle
 
-__all__ = ["CatalogQuery", "ProviderInfo"]
+__all__ = ["CatalogQuery", "ProviderHealth", "ProviderInfo"]
+
+
+@strawberry.type(description="How the gateway's calls to a provider are going (this process).")
+class ProviderHealth:
+    state: BreakerState
+    retry_after: float = strawberry.field(
+        description="Seconds until a call may reach the provider again; 0 when it may now."
+    )
+
+    @classmethod
+    def of(cls, handle: ProviderHandle) -> ProviderHealth:
+        """An unconfigured provider is never called: its breaker is closed."""
+        if handle.adapter is None:
+            return cls(state=BreakerState.CLOSED, retry_after=0.0)
+        health = handle.adapter.breaker.health
+        return cls(state=health.state, retry_after=round(health.retry_after, 3))
 
 
 @strawberry.type(description="A provider registered in the gateway.")
@@ -25,6 +41,9 @@ class ProviderInfo:
         "webhooks emit, and ROOM_CREATED, ROOM_UPDATED, ROOM_CLOSED where the gateway "
         "can create, update or close its rooms."
     )
+    health: ProviderHealth = strawberry.field(
+        description="Its circuit breaker: whether calls go through or it is skipped for now."
+    )
 
     @classmethod
     def from_domain(cls, handle: ProviderHandle) -> ProviderInfo:
@@ -39,6 +58,7 @@ class ProviderInfo:
                 adapter.event_types | lifecycle_types(adapter.capabilities),
                 key=list(EventType).index,
             ),
+            health=ProviderHealth.of(handle),
         )
 
 

@@ -187,6 +187,10 @@ class ProviderFailure:
     code: str = strawberry.field(description="Same vocabulary as errors[].extensions.code.")
     message: str
     retryable: bool
+    retry_after: float | None = strawberry.field(
+        description="Seconds to wait before asking this provider again, when known "
+        "(a rate limit, or a provider skipped after repeated failures)."
+    )
 
     @classmethod
     def from_domain(cls, failure: Failure) -> ProviderFailure:
@@ -195,6 +199,7 @@ class ProviderFailure:
             code=failure.code,
             message=failure.message,
             retryable=failure.retryable,
+            retry_after=failure.retry_after,
         )
 
 
