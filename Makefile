@@ -7,6 +7,8 @@ PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 AUDIT := tests/audit
+#: written when the dev install is done; redone when the project's dependencies change
+DEV_STAMP := $(VENV)/.dev-installed
 
 .PHONY: dev install install-dev test lint typecheck bench
 
@@ -23,13 +25,16 @@ dev: install
 	$(BIN)/gateway dev --host $(HOST) --port $(PORT)
 
 ## install-dev: the gateway, its dev tools, and the GraphQL-over-HTTP audit's node packages
-install-dev: $(BIN)/python
+install-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(BIN)/python pyproject.toml $(AUDIT)/package-lock.json
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix $(AUDIT) --no-audit --no-fund; \
 	else \
 		echo "npm not found: the graphql-http audit test will be skipped"; \
 	fi
+	touch $(DEV_STAMP)
 
 ## test: the whole suite, the graphql-http audit included
 test: install-dev

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.events.model import StoredEvent
-from providers import EventType
+from providers import EventType, Room
 
 __all__ = [
     "ENDPOINT_ID_PREFIX",
@@ -145,6 +145,8 @@ _RECORDING = frozenset(
     }
 )
 _SESSION = frozenset({EventType.SESSION_STARTED, EventType.SESSION_ENDED})
+_STREAM = frozenset({EventType.STREAM_STARTED, EventType.STREAM_STOPPED, EventType.STREAM_FAILED})
+_LIFECYCLE = frozenset({EventType.ROOM_CREATED, EventType.ROOM_UPDATED, EventType.ROOM_CLOSED})
 
 
 def event_body(stored: StoredEvent) -> bytes:
@@ -166,6 +168,36 @@ def event_body(stored: StoredEvent) -> bytes:
     elif event.type in _RECORDING:
         body.update({k: getattr(event, a) for k, a in _SPECIFIC_FIELDS[5:]})
     elif event.type in _SESSION:
-        body["startedAt"] = None if event.started_at is None else format_time(event.started_at)
-        body["endedAt"] = None if event.ended_at is None else format_time(event.ended_at)
+        body["startedAt"] = _time(event.started_at)
+        body["endedAt"] = _time(event.ended_at)
+    elif event.type is EventType.TRANSCRIPTION_READY:
+        body.update(transcriptionId=event.transcription_id, url=event.url)
+    elif event.type in _STREAM:
+        kind = event.stream_kind
+        body.update(kind=None if kind is None else kind.value, playbackUrl=event.url)
+    elif event.type in _LIFECYCLE:
+        body["room"] = None if event.room is None else _room_body(event.room)
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else format_time(value)
+
+
+def _room_body(room: Room) -> dict[str, Any]:
+    """The room of a lifecycle event as ``Room`` shows it to ``rooms:read`` (no host link,
+    no provider record)."""
+    return {
+        "id": room.id,
+        "provider": room.provider.upper(),
+        "nativeId": room.native_id,
+        "displayName": room.display_name,
+        "kind": None if room.kind is None else room.kind.value,
+        "createdAt": _time(room.created_at),
+        "expiresAt": _time(room.expires_at),
+        "available": room.available,
+        "guestUrl": room.guest_url,
+        "meetingCode": room.meeting_code,
+        "metadata": room.metadata,
+        "themeId": room.theme_id,
+    }

@@ -6,11 +6,17 @@ import asyncio
 from typing import Any
 
 from gateway.services import Services
-from providers import EventType, MeetingEvent
+from providers import EventType, MeetingEvent, StreamKind
 from tests.gateway.events.events import NOW
 from tests.gateway.graphql.helpers import Gateway, gateway
 from tests.gateway.outbound.documents import CREATE, LIST, ROTATE, outbound_settings
 from tests.gateway.outbound.receiver import Receiver, receiver
+
+CREATE_ROOM = """
+mutation($provider: Provider!) {
+  createRoom(input: {provider: $provider, displayName: "Weekly"}) { id hostUrl }
+}
+"""
 
 
 def joined(
@@ -172,3 +178,44 @@ async def test_a_slow_endpoint_times_out_and_is_retried() -> None:
         seen = await target.wait_count(3)
     assert failing["failingSince"] is not None
     assert {d.event["id"] for d in seen} == {"vonage:event-room-1-0"}
+
+
+async def test_stream_transcription_and_lifecycle_events_carry_their_own_fields() -> None:
+    """A created room (through the mutation), then a stream and a transcription event: each
+    body has the fields of its GraphQL type, and the room never its host link."""
+    stream = MeetingEvent(
+        id="videosdk:stream-1",
+        provider="videosdk",
+        type=EventType.STREAM_STARTED,
+        raw={},
+        room_native_id="abc-defg-hijk",
+        stream_kind=StreamKind.HLS,
+        url="https://cdn.example/live.m3u8",
+    )
+    transcript = MeetingEvent(
+        id="videosdk:transcript-1",
+        provider="videosdk",
+        type=EventType.TRANSCRIPTION_READY,
+        raw={},
+        room_native_id="abc-defg-hijk",
+        transcription_id="t-1",
+        url="https://cdn.example/t-1.txt",
+    )
+    async with receiver() as target, gateway(outbound_settings()) as g:
+        await create(g, target)
+        room = (await g.data(CREATE_ROOM, {"provider": "VONAGE"}))["createRoom"]
+        await publish(g.services, stream, transcript)
+        created, streamed, transcribed = await target.wait_count(3)
+    assert created.event["type"] == "ROOM_CREATED"
+    assert created.event["room"]["id"] == room["id"]
+    assert created.event["room"]["displayName"] == "Weekly"
+    assert "hostUrl" not in created.event["room"]
+    assert room["hostUrl"] not in created.body.decode()
+    assert (streamed.event["kind"], streamed.event["playbackUrl"]) == (
+        "HLS",
+        "https://cdn.example/live.m3u8",
+    )
+    assert (transcribed.event["transcriptionId"], transcribed.event["url"]) == (
+        "t-1",
+        "https://cdn.example/t-1.txt",
+    )
