@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -35,7 +36,8 @@ class GraphiQLPage:
         expect(self.page.locator(".gateway-token-state")).to_have_attribute("data-state", "set")
 
     def tab(self, name: str) -> None:
-        self.page.locator(".graphiql-tab-button", has_text=name).click()
+        exactly = re.compile(f"^{re.escape(name)}$")  # has_text alone: "rooms" ~ "roomState"
+        self.page.locator(".graphiql-tab-button", has_text=exactly).click()
         expect(self.page.locator(".graphiql-tab-active")).to_contain_text(name)
 
     def run(self) -> None:

@@ -71,13 +71,17 @@ def follow_tour(ide: GraphiQLPage) -> None:
     ide.expect_response('"type": "PARTICIPANT_JOINED"')
     ide.expect_response(f'"roomId": "vonage:{native_id}"')
     assert not [post for post in ide.posts if "roomEvents {" in post.get("query", "")]
+    ide.tab("roomState")
+    ide.replace_in_editor("PASTE-NATIVE-ID", native_id)
+    ide.run()
+    ide.expect_response('"name": "Ann"')
 
 
 def test_tour_tabs_run_and_the_event_reaches_the_result_pane(page: Page, dev: str) -> None:
     ide = GraphiQLPage(page, dev)
     ide.open()
     expect(page.locator(".graphiql-tab-button")).to_have_text(
-        ["rooms", "createRoom", "joinRoom", "roomEvents"]
+        ["rooms", "createRoom", "joinRoom", "roomEvents", "roomState"]
     )
     follow_tour(ide)
     page.get_by_label("Show GraphiQL Explorer").click()

@@ -69,6 +69,7 @@ async def test_sandbox_gateways_open_with_the_tour_tabs() -> None:
         "createRoom",
         "joinRoom",
         "roomEvents",
+        "roomState",
     ]
 
 

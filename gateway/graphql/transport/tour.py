@@ -26,6 +26,7 @@ TOUR: tuple[Tab, ...] = (
     Tab("A Vonage sandbox room; note its nativeId", 'mutation createRoom { createRoom(input: {provider: VONAGE, displayName: "Demo"}) { id nativeId displayName guestUrl } }'),  # noqa: E501
     Tab("Join it: paste the id from createRoom", 'mutation joinRoom { joinRoom(input: {roomId: "vonage:PASTE-NATIVE-ID", role: GUEST, participantName: "Ann"}) { url token expiresAt } }'),  # noqa: E501
     Tab("Run it, then let the sandbox send a join", "subscription roomEvents { roomEvents { __typename type roomId occurredAt cursor ... on ParticipantEvent { participantName isHost } } }"),  # noqa: E501
+    Tab("Who is in the room now, live: paste the id again", 'subscription roomState { roomState(roomId: "vonage:PASTE-NATIVE-ID") { state { active sessionId participants { id name } } event { type } } }'),  # noqa: E501
 )
 # fmt: on
 
