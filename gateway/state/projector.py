@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from gateway.events import BusUnavailable, EventBus, InvalidCursor, StoredEvent, SubscriberTooSlow
 from gateway.events.model import Position
 from gateway.settings import StateSettings
+from gateway.state.decoded import DecodedRecords
 from gateway.state.history import HistoryLimits, SessionHistory, apply_history, session_of_event
 from gateway.state.model import RoomSnapshot
 from gateway.state.reducer import apply_event, empty_state
@@ -68,6 +69,8 @@ class StateProjector:
         self.applied_position: Position | None = None
         self._unsaved = 0
         self._closing = False
+        self._states = DecodedRecords(RoomSnapshot.from_json)
+        self._histories = DecodedRecords(SessionHistory.from_json)
 
     async def start(self) -> None:
         if self._task is None:
@@ -101,13 +104,13 @@ class StateProjector:
     async def current(self, provider: str, room_native_id: str) -> RoomSnapshot:
         """The stored state of the room (empty when no event touched it)."""
         key = room_key(provider, room_native_id)
-        stored = _readable_state(key, await self._store.get(key))
+        stored = self._readable_state(key, await self._store.get(key))
         return stored or empty_state(provider, room_native_id, datetime.now(UTC))
 
     async def history(self, provider: str, room_native_id: str) -> SessionHistory:
         """The room's sessions built from events (none when no event touched it)."""
         key = history_key(provider, room_native_id)
-        return _readable_history(key, await self._store.get(key))
+        return self._readable_history(key, await self._store.get(key))
 
     async def session_room(self, provider: str, session_native_id: str) -> str | None:
         """The native id of the room a session built from events was held in."""
@@ -184,11 +187,15 @@ class StateProjector:
         key = room_key(event.provider, room_native_id)
         for _ in range(_WRITE_ATTEMPTS):
             current = await self._store.get(key)
-            state = _readable_state(key, current) or empty_state(
+            state = self._readable_state(key, current) or empty_state(
                 event.provider, room_native_id, stored.received_at
             )
             changed = apply_event(state, stored)
-            if changed is state or await self._store.replace(key, current, changed.to_json()):
+            if changed is state:
+                return
+            encoded = changed.to_json()
+            if await self._store.replace(key, current, encoded):
+                self._states.put(key, encoded, changed)
                 return
         log.warning(
             "room state of %s: event %s not applied after %d conflicting writes",
@@ -204,16 +211,38 @@ class StateProjector:
         key = history_key(event.provider, room_native_id)
         for _ in range(_WRITE_ATTEMPTS):
             current = await self._store.get(key)
-            history = _readable_history(key, current)
+            history = self._readable_history(key, current)
             changed = apply_history(history, stored, self._limits)
             if changed is history:
                 return
             session = session_of_event(history, event)
             if session is not None and history.find(session) is None:
                 await self._index(event.provider, session, room_native_id)
-            if await self._store.replace(key, current, changed.to_json()):
+            encoded = changed.to_json()
+            if await self._store.replace(key, current, encoded):
+                self._histories.put(key, encoded, changed)
                 return
         log.warning("session history of %s: event %s not applied", key, event.id)
+
+    def _readable_state(self, key: str, stored: bytes | None) -> RoomSnapshot | None:
+        """The stored state; ``None`` when there is none or it does not decode (then the room
+        starts again from the event being applied, rather than stopping every room)."""
+        if stored is None:
+            return None
+        try:
+            return self._states.get(key, stored)
+        except _UNREADABLE:
+            log.warning("room state of %s is unreadable; starting it again", key)
+            return None
+
+    def _readable_history(self, key: str, stored: bytes | None) -> SessionHistory:
+        if stored is None:
+            return SessionHistory()
+        try:
+            return self._histories.get(key, stored)
+        except _UNREADABLE:
+            log.warning("session history of %s is unreadable; starting it again", key)
+            return SessionHistory()
 
     async def _index(self, provider: str, session: str, room_native_id: str) -> None:
         key = session_index_key(provider, session)
@@ -225,25 +254,3 @@ class StateProjector:
 
 #: what a stored record that does not decode raises (damaged, or written by another version)
 _UNREADABLE = (ValueError, KeyError, TypeError, IndexError)
-
-
-def _readable_state(key: str, stored: bytes | None) -> RoomSnapshot | None:
-    """The stored state; ``None`` when there is none or it does not decode (then the room
-    starts again from the event being applied, rather than stopping every room)."""
-    if stored is None:
-        return None
-    try:
-        return RoomSnapshot.from_json(stored)
-    except _UNREADABLE:
-        log.warning("room state of %s is unreadable; starting it again", key)
-        return None
-
-
-def _readable_history(key: str, stored: bytes | None) -> SessionHistory:
-    if stored is None:
-        return SessionHistory()
-    try:
-        return SessionHistory.from_json(stored)
-    except _UNREADABLE:
-        log.warning("session history of %s is unreadable; starting it again", key)
-        return SessionHistory()
