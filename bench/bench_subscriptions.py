@@ -251,3 +251,8 @@ async def bench() -> list[Result]:
             Result(f"webhook ingest, {backend} bus", "bare 204", bare, "webhook", ingest, note)
         )
     return results
+
+
+if __name__ == "__main__":
+    for result in asyncio.run(bench()):
+        print(result.line())
