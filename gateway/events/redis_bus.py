@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError, ResponseError
 
 from gateway.events.base import LogBus
@@ -39,6 +38,7 @@ from gateway.events.model import (
     PublishResult,
     StoredEvent,
 )
+from gateway.redis_pool import bounded_client
 from gateway.settings import EventSettings
 from providers import MeetingEvent
 
@@ -73,20 +73,6 @@ RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0)
 _NO_POSITION: Position = (0, 0, 0)
 
 
-def _connection_pool(settings: EventSettings, url: str) -> BlockingConnectionPool:
-    """A bounded pool where a burst waits for a connection (redis-py's default pool raises)."""
-    pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=settings.redis_pool_size,
-        timeout=settings.redis_pool_timeout_seconds,
-        decode_responses=True,
-        socket_connect_timeout=3.0,
-        socket_timeout=READ_BLOCK_MS / 1000 + 5.0,
-        client_name=f"gateway-events:{settings.redis_prefix}",
-    )
-    return pool
-
-
 class RedisEventBus(LogBus):
     """The shared log for several gateway processes."""
 
@@ -95,7 +81,14 @@ class RedisEventBus(LogBus):
 
     def __init__(self, settings: EventSettings, url: str) -> None:
         super().__init__(settings)
-        self._client = Redis.from_pool(_connection_pool(settings, url))
+        self._client = bounded_client(
+            url,
+            name=f"gateway-events:{settings.redis_prefix}",
+            size=settings.redis_pool_size,
+            wait_seconds=settings.redis_pool_timeout_seconds,
+            read_timeout_seconds=READ_BLOCK_MS / 1000 + 5.0,
+            decode_responses=True,
+        )
         tag = "{" + settings.redis_prefix + "}"
         self.stream_key = f"{tag}:stream"
         self.counter_key = f"{tag}:appended"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from gateway.events.model import BusUnavailable
 from gateway.outbound.model import DeliveryStatus, Endpoint
+from gateway.redis_pool import bounded_client
 from gateway.settings import Settings
 
 __all__ = ["EndpointStore", "MemoryEndpointStore", "RedisEndpointStore", "create_endpoint_store"]
@@ -175,16 +176,9 @@ class RedisEndpointStore:
     (hash), ``lease:<id>`` (string, expiring)."""
 
     def __init__(self, url: str, prefix: str, pool_size: int) -> None:
-        pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=pool_size,
-            timeout=5.0,
-            socket_connect_timeout=3.0,
-            socket_timeout=5.0,
-            client_name=f"gateway-outbound:{prefix}",
-            decode_responses=True,
+        self._client: Redis = bounded_client(
+            url, name=f"gateway-outbound:{prefix}", size=pool_size, decode_responses=True
         )
-        self._client: Redis = Redis.from_pool(pool)
         self._prefix = prefix
         self._endpoints = f"{prefix}:endpoints"
         self._add = self._client.register_script(_ADD)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Protocol
 
-from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from gateway.events.model import BusUnavailable
+from gateway.redis_pool import bounded_client
 from gateway.settings import Settings
 
 __all__ = ["MemoryStateStore", "RedisStateStore", "StateStore", "create_state_store"]
@@ -95,15 +95,7 @@ class RedisStateStore:
     last change."""
 
     def __init__(self, url: str, prefix: str, ttl_seconds: float, pool_size: int) -> None:
-        pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=pool_size,
-            timeout=5.0,
-            socket_connect_timeout=3.0,
-            socket_timeout=5.0,
-            client_name=f"gateway-state:{prefix}",
-        )
-        self._client = Redis.from_pool(pool)
+        self._client = bounded_client(url, name=f"gateway-state:{prefix}", size=pool_size)
         self._prefix = prefix
         self._ttl_ms = str(int(ttl_seconds * 1000))
         self._compare_and_set = self._client.register_script(_COMPARE_AND_SET)
