@@ -5,7 +5,6 @@ gateway and on two sharing Redis."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import httpx
@@ -17,6 +16,7 @@ from providers.videosdk.fake import FakeVideoSDK
 from tests.gateway.events.conftest import REDIS_URL, redis_prefix
 from tests.gateway.events.wsclient import Subscription, subscribe
 from tests.gateway.graphql.helpers import Gateway, gateway
+from tests.gateway.graphql.test_event_sessions import eventually
 from tests.support import gateway_settings, jwt_settings, live_server, make_token
 
 __all__ = ["redis_prefix"]
@@ -60,18 +60,6 @@ async def emit(
 
 def joined(name: str) -> dict[str, Any]:
     return {"participantId": name.lower(), "participantName": name}
-
-
-async def eventually(
-    read: Callable[[], Awaitable[dict[str, Any]]], done: Callable[[dict[str, Any]], bool]
-) -> dict[str, Any]:
-    """``read()`` once ``done`` holds (the projection applies events in the background)."""
-    async with asyncio.timeout(10):
-        while True:
-            value = await read()
-            if done(value):
-                return value
-            await asyncio.sleep(0.02)
 
 
 async def state_of(gw: Gateway, room_id: str) -> dict[str, Any]:
