@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -53,22 +54,24 @@ class RateLimits:
 
     async def hit(self, rate: RateLimitItem | None, what: str, *key: str) -> None:
         """Count one event for ``key``; ``RateLimited`` when that goes over ``rate``."""
-        if rate is None:
-            return
-        try:
-            allowed = await self._limiter.hit(rate, what, *key)
-        except Exception as exc:  # any store failure: let the request through
-            log.warning("rate limit store unavailable (%s): not limiting", type(exc).__name__)
-            return
-        if not allowed:
-            raise RateLimited(what, await self._retry_after(rate, what, *key))
+        await self._within(self._limiter.hit, rate, what, *key)
 
     async def check(self, rate: RateLimitItem | None, what: str, *key: str) -> None:
         """``RateLimited`` when ``key`` is already over ``rate``, without counting."""
+        await self._within(self._limiter.test, rate, what, *key)
+
+    async def _within(
+        self,
+        allows: Callable[..., Awaitable[bool]],
+        rate: RateLimitItem | None,
+        what: str,
+        *key: str,
+    ) -> None:
+        """``allows(rate, what, *key)``, or ``RateLimited``; a store failure lets it through."""
         if rate is None:
             return
         try:
-            allowed = await self._limiter.test(rate, what, *key)
+            allowed = await allows(rate, what, *key)
         except Exception as exc:  # any store failure: let the request through
             log.warning("rate limit store unavailable (%s): not limiting", type(exc).__name__)
             return
