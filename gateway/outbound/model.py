@@ -21,6 +21,7 @@ __all__ = [
     "format_time",
     "new_endpoint_id",
     "new_secret",
+    "webhook_type",
 ]
 
 ENDPOINT_ID_PREFIX = "webhook:"
@@ -150,8 +151,23 @@ _LIFECYCLE = frozenset({EventType.ROOM_CREATED, EventType.ROOM_UPDATED, EventTyp
 
 
 def event_body(stored: StoredEvent) -> bytes:
-    """The JSON body of a delivery: the fields of the GraphQL ``RoomEvent`` of its type
-    (without ``raw``, the provider's own payload)."""
+    """The JSON body of a delivery, the Standard Webhooks envelope ``{type, timestamp, data}``:
+    ``type`` like ``participant.joined``, ``timestamp`` the event's time, and ``data`` the
+    fields of the GraphQL ``RoomEvent`` of its type (without ``raw``, the provider's payload)."""
+    envelope = {
+        "type": webhook_type(stored.event.type),
+        "timestamp": format_time(stored.occurred_at),
+        "data": _event_data(stored),
+    }
+    return json.dumps(envelope, separators=(",", ":")).encode()
+
+
+def webhook_type(event_type: EventType) -> str:
+    """The envelope's full-stop delimited type: ``PARTICIPANT_JOINED`` → ``participant.joined``."""
+    return event_type.value.lower().replace("_", ".")
+
+
+def _event_data(stored: StoredEvent) -> dict[str, Any]:
     event = stored.event
     body: dict[str, Any] = {
         "id": event.id,
@@ -177,7 +193,7 @@ def event_body(stored: StoredEvent) -> bytes:
         body.update(kind=None if kind is None else kind.value, playbackUrl=event.url)
     elif event.type in _LIFECYCLE:
         body["room"] = None if event.room is None else _room_body(event.room)
-    return json.dumps(body, separators=(",", ":")).encode()
+    return body
 
 
 def _time(value: datetime | None) -> str | None:

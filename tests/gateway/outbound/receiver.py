@@ -23,8 +23,15 @@ class Delivery:
     body: bytes
 
     @property
-    def event(self) -> dict[str, Any]:
+    def envelope(self) -> dict[str, Any]:
+        """The whole body: ``{type, timestamp, data}``."""
         data: dict[str, Any] = json.loads(self.body)
+        return data
+
+    @property
+    def event(self) -> dict[str, Any]:
+        """The envelope's ``data``: the event's fields."""
+        data: dict[str, Any] = self.envelope["data"]
         return data
 
     def verifies_with(self, secret: str) -> bool:

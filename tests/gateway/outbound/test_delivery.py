@@ -71,6 +71,9 @@ async def test_events_arrive_in_log_order_signed_with_every_field() -> None:
         "role": None,
         "reason": None,
     }
+    assert first.envelope.keys() == {"type", "timestamp", "data"}
+    assert first.envelope["type"] == "participant.joined"
+    assert first.envelope["timestamp"] == "2026-11-21T10:00:00Z"
     assert listed["lastDeliveryAt"] is not None
     assert listed["failingSince"] is None
 
@@ -207,6 +210,11 @@ async def test_stream_transcription_and_lifecycle_events_carry_their_own_fields(
         await publish(g.services, stream, transcript)
         created, streamed, transcribed = await target.wait_count(3)
     assert created.event["type"] == "ROOM_CREATED"
+    assert [d.envelope["type"] for d in (created, streamed, transcribed)] == [
+        "room.created",
+        "stream.started",
+        "transcription.ready",
+    ]
     assert created.event["room"]["id"] == room["id"]
     assert created.event["room"]["displayName"] == "Weekly"
     assert "hostUrl" not in created.event["room"]
