@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from providers._cache import KeyValueStore
-from providers.models import Room
+from providers.models import JoinApproval, Room
 
 __all__ = ["RoomNotebook", "RoomNotes", "apply_notes"]
+
+_APPROVALS = frozenset(approval.value for approval in JoinApproval)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class RoomNotes:
 
     display_name: str | None = None
     auto_record: bool | None = None
+    #: who must admit a guest (VideoSDK rooms have no such setting of their own)
+    join_approval: str | None = None
 
     def merged(self, newer: RoomNotes) -> RoomNotes:
         """These notes with what ``newer`` notes replacing them."""
@@ -52,9 +56,12 @@ class RoomNotebook:
         if text is None:
             return RoomNotes()
         data: Any = json.loads(text)
+        if not isinstance(data, dict):
+            return RoomNotes()
         return RoomNotes(
-            display_name=data.get("display_name") if isinstance(data, dict) else None,
-            auto_record=data.get("auto_record") if isinstance(data, dict) else None,
+            display_name=data.get("display_name"),
+            auto_record=data.get("auto_record"),
+            join_approval=data.get("join_approval"),
         )
 
     async def write(self, native_id: str, notes: RoomNotes) -> None:
@@ -79,4 +86,6 @@ def apply_notes(room: Room, notes: RoomNotes) -> Room:
         changes["display_name"] = notes.display_name
     if notes.auto_record is not None:
         changes["recording"] = dataclasses.replace(room.recording, auto_record=notes.auto_record)
+    if notes.join_approval in _APPROVALS:
+        changes["join_approval"] = JoinApproval(notes.join_approval)
     return dataclasses.replace(room, **changes) if changes else room

@@ -3,13 +3,12 @@
 VideoSDK rooms have no expiry, metadata or theme, and cannot be updated (the enable/disable
 endpoint is undocumented): those inputs are refused. They have no display name either: the
 gateway keeps the one given at creation (``providers._room_notes``). Join approval lives in
-participant tokens, not in the room: the gateway remembers it (see ``joins``). Closing a room
-deactivates it for ever.
+participant tokens, not in the room: the gateway keeps it with the room's notes (see
+``joins``). Closing a room deactivates it for ever.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +22,6 @@ from providers.errors import InvalidRequest, WebhookAuthError
 from providers.models import (
     Capability,
     EventType,
-    JoinApproval,
     JoinGrant,
     JoinRequest,
     MeetingEvent,
@@ -33,7 +31,7 @@ from providers.models import (
     WebhookDelivery,
 )
 from providers.videosdk._base import segment
-from providers.videosdk.joins import approval_key, participant_grant
+from providers.videosdk.joins import participant_grant
 from providers.videosdk.keys import PublicKeySource
 from providers.videosdk.options import room_body
 from providers.videosdk.payloads import PROVIDER, records, to_room
@@ -126,26 +124,17 @@ class VideoSDKAdapter(RecordingOperations):
         # no documented answer (create, get, list) echoes autoStartConfig: it was accepted
         # as sent, and the gateway keeps whether it records with the name
         auto_record = "recording" in body.get("autoStartConfig", {})
-        notes = RoomNotes(display_name=spec.display_name, auto_record=auto_record)
+        approval = None if spec.join_approval is None else spec.join_approval.value
+        notes = RoomNotes(
+            display_name=spec.display_name, auto_record=auto_record, join_approval=approval
+        )
         await self.notes.write(room.native_id, notes)
-        if spec.join_approval is not None:
-            await self.store.set(approval_key(room.native_id), spec.join_approval.value)
-        return await self._annotated(room)
+        return await self.notes.annotate(room)
 
     async def get_room(self, native_id: str) -> Room:
         """A room by roomId or customRoomId, with what the gateway keeps of it."""
         room = to_room(await self._object("GET", f"/rooms/{segment(native_id)}"))
-        return await self._annotated(room)
-
-    async def _annotated(self, room: Room) -> Room:
-        """The room with its kept name, recording flag and join approval."""
-        room = await self.notes.annotate(room)
-        approval = await self._approval(room.native_id)
-        return room if approval is None else dataclasses.replace(room, join_approval=approval)
-
-    async def _approval(self, room_id: str) -> JoinApproval | None:
-        value = await self.store.get(approval_key(room_id))
-        return None if value is None else JoinApproval(value)
+        return await self.notes.annotate(room)
 
     async def join_room(self, native_id: str, request: JoinRequest) -> JoinGrant:
         """A participant token for the room, minted here after the room was confirmed."""

@@ -4,7 +4,8 @@ A token is restricted to one room and one participant and to meetings only
 (``roles: ["rtc"]``: it cannot call the server API). Permissions: ``allow_join`` lets the
 participant in directly, ``ask_join`` makes them ask a moderator first, ``allow_mod`` lets
 them moderate others. VideoSDK rooms have no approval setting of their own: the gateway
-remembers the approval asked for at creation (``approval_key``) and puts it in the tokens.
+remembers the approval asked for at creation with the room's notes
+(``providers._room_notes``, kept as long as the display name) and puts it in the tokens.
 """
 
 from __future__ import annotations
@@ -19,12 +20,7 @@ from providers.models import JoinApproval, JoinGrant, JoinRequest, ParticipantRo
 from providers.videosdk.payloads import PROVIDER
 from providers.videosdk.settings import VideoSDKSettings
 
-__all__ = ["approval_key", "participant_claims", "participant_grant", "permissions"]
-
-
-def approval_key(room_id: str) -> str:
-    """Where the gateway's store keeps the join approval of a VideoSDK room."""
-    return f"videosdk:join-approval:{room_id}"
+__all__ = ["participant_claims", "participant_grant", "permissions"]
 
 
 def permissions(role: ParticipantRole, approval: JoinApproval | None) -> list[str]:

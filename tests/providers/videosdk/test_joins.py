@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import jwt
 import pytest
+from redis.asyncio import Redis
 
-from providers import JoinApproval, JoinRequest, ParticipantRole, RoomSpec
+from providers import JoinApproval, JoinRequest, ParticipantRole, RoomSpec, create_store
 from providers._fake import JoinRefused
 from providers.videosdk import FakeVideoSDK, VideoSDKAdapter
 from providers.videosdk.joins import permissions
 from tests.support import ManualClock
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.mark.parametrize(
@@ -82,3 +86,32 @@ async def test_a_server_token_cannot_join(adapter: VideoSDKAdapter, fake: FakeVi
     server_token = fake.requests[-1].headers["authorization"]
     with pytest.raises(JoinRefused, match="no rtc role"):
         fake.check_join(room.native_id, server_token)
+
+
+async def test_join_approval_is_kept_with_the_room_notes_and_expires_with_them(
+    fake: FakeVideoSDK, clock: ManualClock
+) -> None:
+    namespace = f"test-approval-{uuid.uuid4().hex}"
+    store = create_store(REDIS_URL, namespace=namespace)
+    settings = fake.settings().model_copy(update={"room_notes_ttl_seconds": 600.0})
+    adapter = VideoSDKAdapter(settings, store=store, transport=fake.transport(), clock=clock)
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        room = await adapter.create_room(
+            RoomSpec("x", join_approval=JoinApproval.EXPLICIT_APPROVAL)
+        )
+        assert (await adapter.get_room(room.native_id)).join_approval is (
+            JoinApproval.EXPLICIT_APPROVAL
+        )
+        keys = [key.decode() async for key in redis.scan_iter(f"{namespace}*")]
+        assert len(keys) == 1, "one record per room: its notes, the approval among them"
+        assert 0 < await redis.ttl(keys[0]) <= 600
+        grant = await adapter.join_room(room.native_id, JoinRequest())
+        assert grant.token is not None
+        claims = jwt.decode(grant.token, fake.secret, ["HS256"], options={"verify_exp": False})
+        assert claims["permissions"] == ["ask_join"]
+    finally:
+        await redis.delete(*[key async for key in redis.scan_iter(f"{namespace}*")] or ["-"])
+        await redis.aclose()
+        await adapter.aclose()
+        await store.close()
