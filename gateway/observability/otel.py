@@ -33,6 +33,7 @@ from opentelemetry.trace import (
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from gateway.events.model import StoredEvent
@@ -164,6 +165,7 @@ class GraphQLTracing(SchemaExtension):
 
     tracer: ClassVar[Tracer]
     _span: Span | None = None
+    _named = False
 
     def on_operation(self) -> Iterator[None]:
         span = self.tracer.start_span(UNKNOWN_OPERATION, kind=SpanKind.SERVER)
@@ -171,24 +173,34 @@ class GraphQLTracing(SchemaExtension):
         try:
             yield
         finally:
-            code = outcome(self.execution_context)
+            context = self.execution_context
+            if not self._named:  # not executed (a validation error): named if it parsed
+                self._name(span, context)
+            code = outcome(context)
             if code != "ok":
                 span.set_attribute("error.type", code)
                 span.set_status(Status(StatusCode.ERROR, code))
             span.end()
 
-    def on_execute(self) -> Iterator[None]:
-        span = self._span
-        context = self.execution_context
+    def _name(self, span: Span, context: ExecutionContext) -> str:
+        """Name ``span`` by the operation's type and name; the type (``unknown`` unparsed)."""
+        self._named = True
         kind = operation_type(context)
-        if span is None or kind == "unknown":
-            yield
-            return
+        if kind == "unknown":
+            return kind
         name = (operation_name(context) or "")[:MAX_NAME]
         span.update_name(f"{kind} {name}" if name else kind)
         span.set_attribute("graphql.operation.type", kind)
         if name:
             span.set_attribute("graphql.operation.name", name)
+        return kind
+
+    def on_execute(self) -> Iterator[None]:
+        span = self._span
+        if span is None:
+            yield
+            return
+        kind = self._name(span, self.execution_context)
         if kind == OperationType.SUBSCRIPTION.value:
             # not detached: the stream may end in another context than it began; the
             # context is the subscription's own task (or its SSE request)
