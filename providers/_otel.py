@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
@@ -16,10 +17,39 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from providers._observe import operation_of
 
-__all__ = ["OtelAttempts", "PROPAGATOR"]
+__all__ = ["PROPAGATOR", "OtelAttempts", "current_span", "record_status"]
 
 #: W3C trace context only (the SDK's default propagator would forward baggage too)
 PROPAGATOR = TraceContextTextMapPropagator()
+
+
+def record_status(span: Span, status: int, *, failing_from: int) -> None:
+    """The HTTP status; ``failing_from`` and above mark the span failed (a client's 400, a
+    server's 500, as the HTTP conventions say)."""
+    span.set_attribute("http.response.status_code", status)
+    if status >= failing_from:
+        span.set_attribute("error.type", str(status))
+        span.set_status(Status(StatusCode.ERROR))
+
+
+@contextmanager
+def current_span(
+    tracer: Tracer, name: str, kind: SpanKind, attributes: dict[str, Any]
+) -> Iterator[Span]:
+    """A current span that records a failure's type, never its message (it may hold a URL)."""
+    with tracer.start_as_current_span(
+        name,
+        kind=kind,
+        attributes=attributes,
+        record_exception=False,
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            yield span
+        except BaseException as exc:
+            span.set_attribute("error.type", type(exc).__name__)
+            span.set_status(Status(StatusCode.ERROR))
+            raise
 
 
 class _Attempt:
@@ -28,11 +58,7 @@ class _Attempt:
         self.headers = headers
 
     def answered(self, status: int) -> None:
-        span = self.span
-        span.set_attribute("http.response.status_code", status)
-        if status >= 400:
-            span.set_attribute("error.type", str(status))
-            span.set_status(Status(StatusCode.ERROR))
+        record_status(self.span, status, failing_from=400)
 
 
 class OtelAttempts:
@@ -58,20 +84,8 @@ class OtelAttempts:
             attributes["server.port"] = url.port
         if resend:
             attributes["http.request.resend_count"] = resend
-        with self.tracer.start_as_current_span(
-            operation,
-            kind=SpanKind.CLIENT,
-            attributes=attributes,
-            # exception texts can quote URLs: the error's type is recorded, not its message
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
+        with current_span(self.tracer, operation, SpanKind.CLIENT, attributes) as span:
             headers: dict[str, str] = {}
             if "://" not in path:  # the provider's own API, not a presigned upload URL
                 PROPAGATOR.inject(headers)
-            try:
-                yield _Attempt(span, headers)
-            except BaseException as exc:
-                span.set_attribute("error.type", type(exc).__name__)
-                span.set_status(Status(StatusCode.ERROR))
-                raise
+            yield _Attempt(span, headers)

@@ -40,7 +40,7 @@ from gateway.events.model import StoredEvent
 from gateway.observability import tracing
 from gateway.observability.graphql import operation_name, operation_type, outcome
 from providers import MeetingEvent, _tracing
-from providers._otel import PROPAGATOR, OtelAttempts
+from providers._otel import PROPAGATOR, OtelAttempts, current_span, record_status
 
 __all__ = ["GatewayTracing", "SpanMaker", "build"]
 
@@ -52,27 +52,6 @@ UNKNOWN_OPERATION = "GraphQL Operation"
 #: longest operation name kept in a span (names are the client's choice)
 MAX_NAME = 100
 _TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
-
-
-@contextmanager
-def _span(
-    tracer: Tracer, name: str, kind: SpanKind, attributes: dict[str, Any], **options: Any
-) -> Iterator[Span]:
-    """A current span that records a failure's type, never its message (it may hold a URL)."""
-    with tracer.start_as_current_span(
-        name,
-        kind=kind,
-        attributes=attributes,
-        record_exception=False,
-        set_status_on_exception=False,
-        **options,
-    ) as span:
-        try:
-            yield span
-        except BaseException as exc:
-            span.set_attribute("error.type", type(exc).__name__)
-            span.set_status(Status(StatusCode.ERROR))
-            raise
 
 
 def _event_ids(events: Sequence[str]) -> dict[str, Any]:
@@ -89,13 +68,10 @@ class _Webhook:
 
     def answered(self, status: int, event_ids: Sequence[str]) -> None:
         span = self.span
-        span.set_attribute("http.response.status_code", status)
         if status != 404:  # a provider this gateway knows: a bounded value
             span.set_attribute("gateway.provider", self.provider)
         span.set_attributes(_event_ids(event_ids))
-        if status >= 500:
-            span.set_attribute("error.type", str(status))
-            span.set_status(Status(StatusCode.ERROR))
+        record_status(span, status, failing_from=500)
 
 
 class SpanMaker:
@@ -108,7 +84,7 @@ class SpanMaker:
     def webhook(self, provider: str) -> Iterator[_Webhook]:
         attributes = {"http.request.method": "POST", "http.route": "/webhooks/{provider}"}
         name = "POST /webhooks/{provider}"
-        with _span(self.tracer, name, SpanKind.SERVER, attributes) as span:
+        with current_span(self.tracer, name, SpanKind.SERVER, attributes) as span:
             yield _Webhook(span, provider)
 
     @contextmanager
@@ -120,7 +96,7 @@ class SpanMaker:
         }
         if events:
             attributes["gateway.provider"] = events[0].provider
-        with _span(self.tracer, "publish events", SpanKind.PRODUCER, attributes):
+        with current_span(self.tracer, "publish events", SpanKind.PRODUCER, attributes):
             yield
 
     def trace_parent(self) -> str | None:
