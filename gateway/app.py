@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import strawberry
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from gateway.graphql.transport.uploads import PREFLIGHT_HEADERS
 from gateway.middleware import BodySizeLimit
 from gateway.observability.context import RequestId
 from gateway.observability.endpoint import MULTIPROC_ENV, metrics_route
+from gateway.observability.tracing import Tracing, configure_tracing
 from gateway.ratelimit import RateLimits
 from gateway.services import build_services
 from gateway.settings import Settings
@@ -29,26 +31,37 @@ log = logging.getLogger("gateway")
 
 
 def create_app(
-    settings: Settings | None = None, *, schema: strawberry.Schema | None = None
+    settings: Settings | None = None,
+    *,
+    schema: strawberry.Schema | None = None,
+    tracing: Tracing | Literal["environment"] | None = "environment",
 ) -> FastAPI:
     """Build the app; ``settings`` default to the environment (read now, not at import).
 
     ``schema`` replaces the gateway's own schema (tests serve extra test-only roots).
+    ``tracing`` defaults to what the ``OTEL_*`` variables configure (``configure_tracing``).
     """
     settings = settings if settings is not None else Settings()
+    traces = configure_tracing() if tracing == "environment" else tracing
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # here, not at import: uvicorn configures its loggers before the lifespan runs
         log_redaction.install()
-        services = await build_services(settings)
-        app.state.services = services
-        await services.start()
+        if traces is not None:
+            traces.install()
         try:
-            yield
+            services = await build_services(settings)
+            app.state.services = services
+            await services.start()
+            try:
+                yield
+            finally:
+                await services.aclose()
+                _forget_live_gauges()
         finally:
-            await services.aclose()
-            _forget_live_gauges()
+            if traces is not None:
+                traces.shutdown()
 
     app = FastAPI(title="Meetings gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
@@ -62,7 +75,11 @@ def create_app(
     app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
     app.include_router(
         build_graphql_router(
-            settings, schema, app.state.shared_payloads, rate_limits=app.state.rate_limits
+            settings,
+            schema,
+            app.state.shared_payloads,
+            rate_limits=app.state.rate_limits,
+            traced=() if traces is None else (traces.schema_extension(),),
         )
     )
     if settings.cors_origins:
@@ -79,6 +96,8 @@ def create_app(
         per_prefix=[("/webhooks", settings.limits.max_webhook_body_bytes)],
         uploads=(ENDPOINT_PATH, settings.limits.max_upload_body_bytes),
     )
+    if traces is not None:
+        app.add_middleware(traces.middleware)
     # outermost: a refusal by any other layer still carries the request id
     app.add_middleware(RequestId)
     return app

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from gateway import bounded_json
 from gateway.events import IngestOutcome, IngestUnavailable, UnknownProvider, WebhookIngest
+from gateway.observability import tracing
 from gateway.ratelimit import RateLimited, RateLimits
 from gateway.services import Services
 from providers import MalformedWebhook, WebhookAuthError, WebhookDelivery
@@ -122,19 +123,28 @@ def _check_nesting(body: bytes, services: Services, provider: str) -> None:
 
 async def receive_webhook(request: Request) -> Response:
     """``POST /webhooks/{provider}{path}``: 204 when accepted, else the refusal's status."""
+    provider = request.path_params["provider"]
+    with tracing.webhook(provider) as span:
+        response, event_ids = await _receive(request, provider)
+        if span is not None:
+            span.answered(response.status_code, event_ids)
+        return response
+
+
+async def _receive(request: Request, provider: str) -> tuple[Response, tuple[str, ...]]:
+    """The answer, and the ids of the delivery's events when it was accepted."""
     services: Services = request.app.state.services
     limits: RateLimits = request.app.state.rate_limits
-    provider, path = request.path_params["provider"], request.path_params["path"]
     try:
         await _not_over(limits, provider)
-        delivery = await _delivery(request, services, provider, path)
-        await deliver(services.ingest, provider, delivery)
+        delivery = await _delivery(request, services, provider, request.path_params["path"])
+        outcome = await deliver(services.ingest, provider, delivery)
     except WebhookRefused as refused:
         if refused.status == 401:
             with contextlib.suppress(RateLimited):
                 await limits.hit(limits.webhook_failures, "failed verifications", provider)
-        return refused.response()
-    return Response(status_code=204)
+        return refused.response(), ()
+    return Response(status_code=204), outcome.event_ids
 
 
 async def _not_over(limits: RateLimits, provider: str) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from providers import _tracing
 from providers._breaker import CircuitBreaker
 from providers._limits import CallLimiter, current_deadline
 from providers._observe import observe_call
@@ -186,7 +187,7 @@ async def request(
     with observe_call(provider, method, path):
         async with guard:
             return await _bounded(
-                _Sender(client, limiter, deadline),
+                _Sender(client, provider, limiter, deadline),
                 provider,
                 method,
                 path,
@@ -232,21 +233,35 @@ def _deadline(budget: float) -> float:
 
 
 class _Sender:
-    """One operation's client, limiter and deadline."""
+    """One operation's client, provider, limiter and deadline."""
 
     def __init__(
-        self, client: httpx.AsyncClient, limiter: CallLimiter | None, deadline: float
+        self,
+        client: httpx.AsyncClient,
+        provider: str,
+        limiter: CallLimiter | None,
+        deadline: float,
     ) -> None:
         self.client = client
+        self.provider = provider
         self.limiter = limiter
         self.deadline = deadline
 
     def _slot(self) -> AbstractAsyncContextManager[None]:
         return nullcontext() if self.limiter is None else self.limiter.slot(self.deadline)
 
-    async def send(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+    async def send(
+        self, method: str, path: str, kwargs: dict[str, Any], attempt: int
+    ) -> httpx.Response:
         async with self._slot():
-            return await self.client.request(method, path, **kwargs)
+            tracer = _tracing.hook
+            if tracer is None:
+                return await self.client.request(method, path, **kwargs)
+            with tracer.attempt(self.client, self.provider, method, path, attempt) as traced:
+                headers = {**(kwargs.get("headers") or {}), **traced.headers}
+                response = await self.client.request(method, path, **{**kwargs, "headers": headers})
+                traced.answered(response.status_code)
+                return response
 
 
 async def _attempts(
@@ -264,7 +279,7 @@ async def _attempts(
     for attempt in range(attempts):
         last = attempt == attempts - 1
         try:
-            response = await sender.send(method, path, kwargs)
+            response = await sender.send(method, path, kwargs, attempt)
         except httpx.HTTPError as exc:
             error: ProviderError = _transport_error(provider, method, exc, safe=safe)
             if last:

@@ -25,6 +25,7 @@ from gateway.events.model import (
     StoredEvent,
     SubscriberTooSlow,
 )
+from gateway.observability import tracing
 from gateway.observability.metrics import EVENTS_DELIVERED
 from gateway.settings import EventSettings
 from providers import MeetingEvent
@@ -201,6 +202,7 @@ class EventStream:
             self.last_position = item.position
             self.last_cursor = item.cursor
             self._delivered.inc()
+            tracing.delivered(item, internal=self._subscriber.internal)
             return item
 
     async def _next_candidate(self) -> StoredEvent:

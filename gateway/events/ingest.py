@@ -16,6 +16,7 @@ from typing import Any
 
 from gateway.events.base import EventBus
 from gateway.events.model import BusUnavailable, StoredEvent
+from gateway.observability import tracing
 from gateway.observability.metrics import (
     EVENTS_PUBLISHED,
     WEBHOOKS_DEDUPLICATED,
@@ -161,7 +162,8 @@ class WebhookIngest:
             self.stats.ignored += 1
             return IngestOutcome((), (), ())
         try:
-            result = await self._bus.publish(events, self._clock())
+            with tracing.publishing(events):
+                result = await self._bus.publish(events, self._clock())
         except BusUnavailable as exc:
             raise self._unavailable(provider, str(exc)) from exc
         except Exception as exc:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from gateway.events.base import EventBus
+from gateway.observability import tracing
 from providers import LIFECYCLE_EVENT_TYPES, EventType, MeetingEvent, Room, stable_event_id
 
 __all__ = ["PUBLISH_TIMEOUT_SECONDS", "LifecycleStats", "RoomLifecycle", "lifecycle_event"]
@@ -89,7 +90,8 @@ class RoomLifecycle:
         event = lifecycle_event(event_type, room, operation_key, now)
         try:
             async with asyncio.timeout(self._timeout):
-                result = await self._bus.publish([event], now)
+                with tracing.publishing([event]):
+                    result = await self._bus.publish([event], now)
         except Exception:
             self.stats.failed += 1
             log.exception("%s of %s could not be published", event_type.value, room.id)

@@ -19,6 +19,7 @@ from gateway.events.cursors import memory_cursor, parse_memory_cursor
 from gateway.events.dedupe import SeenIds
 from gateway.events.hub import Closed
 from gateway.events.model import InvalidCursor, Position, PublishResult, StoredEvent
+from gateway.observability import tracing
 from gateway.settings import EventSettings
 from providers import MeetingEvent
 
@@ -62,21 +63,24 @@ class MemoryEventBus(LogBus):
         appended: list[StoredEvent] = []
         duplicates: list[str] = []
         now = self._clock()
+        trace_parent = tracing.trace_parent()
         for event in events:
             if self._seen.seen(event.id):
                 duplicates.append(event.id)
                 continue
             self._seen.add(event.id)
-            appended.append(self._append(event, received_at, now))
+            appended.append(self._append(event, received_at, now, trace_parent))
         self._trim(now)
         for item in appended:
             self.hub.dispatch(item)
         return PublishResult(tuple(appended), tuple(duplicates))
 
-    def _append(self, event: MeetingEvent, received_at: datetime, now: float) -> StoredEvent:
+    def _append(
+        self, event: MeetingEvent, received_at: datetime, now: float, trace_parent: str | None
+    ) -> StoredEvent:
         self._seq += 1
         position = (self._seq,)
-        item = StoredEvent(event, received_at, position, self.cursor_of(position))
+        item = StoredEvent(event, received_at, position, self.cursor_of(position), trace_parent)
         self._log.append((now, item))
         return item
 

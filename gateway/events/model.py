@@ -31,6 +31,8 @@ class StoredEvent:
     received_at: datetime
     position: Position
     cursor: str
+    #: the W3C ``traceparent`` of the span that published it, when traces were on
+    trace_parent: str | None = None
 
     @property
     def occurred_at(self) -> datetime:

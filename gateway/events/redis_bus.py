@@ -4,7 +4,9 @@
 the id is new, ``INCR`` of the append counter and ``XADD`` (the counter value stored in
 the entry) with ``MAXLEN ~ retention_count``; then ``XTRIM MINID ~`` by the retention age
 (Redis server time). A duplicate delivered to two replicas at once is thus appended
-once, and a delivery's events are appended together or not at all.
+once, and a delivery's events are appended together or not at all. An entry holds the event
+(``e``), its append counter (``s``) and, when traces are on, the ``traceparent`` of the span
+that published it (``t``).
 
 Trimming removes the oldest entries only, so ``counter - XLEN`` entries are gone and an
 entry whose counter value is below that lost its successors: its cursor is past the
@@ -38,6 +40,7 @@ from gateway.events.model import (
     PublishResult,
     StoredEvent,
 )
+from gateway.observability import tracing
 from gateway.redis_pool import bounded_client
 from gateway.settings import EventSettings
 from providers import MeetingEvent
@@ -53,7 +56,12 @@ local out = {}
 for i = 3, #KEYS do
   if redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[3]) then
     local n = redis.call('INCR', KEYS[2])
-    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1], 's', n)
+    local entry = {'e', ARGV[i + 2], 's', n}
+    if ARGV[4] ~= '' then
+      entry[5] = 't'
+      entry[6] = ARGV[4]
+    end
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(entry))
     out[#out + 1] = id .. ' ' .. n
   else
     out[#out + 1] = ''
@@ -142,6 +150,7 @@ class RedisEventBus(LogBus):
     async def publish(self, events: Sequence[MeetingEvent], received_at: datetime) -> PublishResult:
         if not events:
             return PublishResult((), ())
+        trace_parent = tracing.trace_parent()
         keys = [
             self.stream_key,
             self.counter_key,
@@ -151,6 +160,7 @@ class RedisEventBus(LogBus):
             self.settings.retention_count,
             int(self.settings.retention_seconds * 1000),
             int(self.settings.dedupe_seconds * 1000),
+            trace_parent or "",
             *(encode_event(event, received_at) for event in events),
         ]
         try:
@@ -158,7 +168,7 @@ class RedisEventBus(LogBus):
         except (RedisError, OSError) as exc:
             raise BusUnavailable("the event log (Redis) is unavailable") from exc
         appended = tuple(
-            self._stored(event, received_at, *answer.split())
+            self._stored(event, received_at, *answer.split(), trace_parent=trace_parent)
             for event, answer in zip(events, ids, strict=True)
             if answer
         )
@@ -166,14 +176,20 @@ class RedisEventBus(LogBus):
         return PublishResult(appended, duplicates)
 
     def _stored(
-        self, event: MeetingEvent, received_at: datetime, entry_id: str, counter: str
+        self,
+        event: MeetingEvent,
+        received_at: datetime,
+        entry_id: str,
+        counter: str,
+        *,
+        trace_parent: str | None,
     ) -> StoredEvent:
         position = (*parse_stream_id(entry_id), int(counter))
-        return StoredEvent(event, received_at, position, redis_cursor(position))
+        return StoredEvent(event, received_at, position, redis_cursor(position), trace_parent)
 
     def _decode_entry(self, entry_id: str, fields: dict[str, str]) -> StoredEvent:
         event, received_at = decode_event(fields["e"])
-        return self._stored(event, received_at, entry_id, fields["s"])
+        return self._stored(event, received_at, entry_id, fields["s"], trace_parent=fields.get("t"))
 
     async def _transaction(self, *commands: tuple[str, ...]) -> list[Any]:
         try:

@@ -22,21 +22,23 @@ from gateway.observability.metrics import (
     operation_label,
 )
 
-__all__ = ["GraphQLMetrics"]
+__all__ = ["GraphQLMetrics", "operation_name", "operation_type", "outcome"]
 
 _CODES = frozenset(code.value for code in ErrorCode)
 #: an error without a (known) code: parse and validation errors of graphql-core
 UNCODED = "error"
 
 
-def _type(context: ExecutionContext) -> str:
+def operation_type(context: ExecutionContext) -> str:
+    """``query``, ``mutation``, ``subscription``, or ``unknown`` before a document parsed."""
     try:
         return context.operation_type.value
     except Exception:  # no document (a parse error) or no such operation
         return "unknown"
 
 
-def _name(context: ExecutionContext) -> str | None:
+def operation_name(context: ExecutionContext) -> str | None:
+    """The operation's name, if it has one."""
     try:
         return context.operation_name
     except Exception:  # several operations and none chosen
@@ -73,15 +75,15 @@ class GraphQLMetrics(SchemaExtension):
             # not ``reset``: a stream may end in another context than it began
             current_operation.set(previous)
         context = self.execution_context
-        name, kind = operation_label(_name(context)), _type(context)
+        name, kind = operation_label(operation_name(context)), operation_type(context)
         GRAPHQL_REQUESTS.labels(name, kind, outcome(context)).inc()
         if kind != OperationType.SUBSCRIPTION.value:
             GRAPHQL_SECONDS.labels(name, kind).observe(time.perf_counter() - start)
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        current_operation.set(operation_label(_name(context)))
-        if _type(context) == OperationType.SUBSCRIPTION.value:
+        current_operation.set(operation_label(operation_name(context)))
+        if operation_type(context) == OperationType.SUBSCRIPTION.value:
             self._subscription = True
             SUBSCRIPTIONS.inc()
         yield

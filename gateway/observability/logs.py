@@ -1,7 +1,8 @@
 """Log output: JSON lines or text, for the gateway's loggers and uvicorn's alike.
 
 A JSON line carries ``timestamp``, ``level``, ``logger``, ``message``, and where known the
-``request_id``, the GraphQL ``operation`` and the ``provider`` being called; uvicorn's access
+``request_id``, the GraphQL ``operation``, the ``provider`` being called and, while a traced
+span is current, its ``trace_id`` and ``span_id``; uvicorn's access
 lines add ``method``, ``path`` and ``status``. Messages and exception texts pass through the
 same redaction as every log record (credentials in URLs, JWTs).
 """
@@ -17,6 +18,7 @@ from typing import Any
 from uvicorn.config import LOGGING_CONFIG
 
 from gateway.observability.context import current_operation, current_request_id
+from gateway.observability.tracing import log_ids
 from gateway.settings import LogFormat
 from providers import redact
 from providers._observe import current_provider
@@ -35,6 +37,9 @@ def _context() -> dict[str, str]:
         "operation": current_operation.get(),
         "provider": current_provider.get(),
     }
+    ids = log_ids()
+    if ids is not None:
+        values["trace_id"], values["span_id"] = ids
     return {key: value for key, value in values.items() if value is not None}
 
 

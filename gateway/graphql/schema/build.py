@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -70,12 +71,13 @@ def build_schema(
     introspection: bool = True,
     extra_queries: tuple[type, ...] = (),
     extra_subscriptions: tuple[type, ...] = (),
+    traced: tuple[type[SchemaExtension], ...] = (),
 ) -> strawberry.Schema:
     """A new schema instance with the gateway's extensions.
 
     ``introspection=False`` refuses ``__schema`` and ``__type`` with ``FORBIDDEN``.
     ``extra_*`` roots are merged after the domain roots (test-only fields, never in
-    ``schema.graphql``).
+    ``schema.graphql``). ``traced``: the tracing extension, when traces are on.
     """
     return GatewaySchema(
         query=merge_types("Query", QUERY_ROOTS + extra_queries),
@@ -84,6 +86,7 @@ def build_schema(
         extensions=[
             # first: it finishes last, so it sees the codes the others set
             GraphQLMetrics,
+            *traced,
             MaskUnexpectedErrors,
             CodedInputErrors,
             *limit_extensions(limits or LimitSettings()),

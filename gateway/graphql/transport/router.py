@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from fastapi import APIRouter
+from strawberry.extensions import SchemaExtension
 
 from gateway.auth import Authenticator
 from gateway.graphql.schema.build import build_schema
@@ -24,13 +25,16 @@ def build_graphql_router(
     schema: strawberry.Schema | None = None,
     payloads: SharedPayloads | None = None,
     rate_limits: RateLimits | None = None,
+    traced: tuple[type[SchemaExtension], ...] = (),
 ) -> APIRouter:
     """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own.
 
-    ``payloads`` is where WebSocket subscriptions share their executed events.
+    ``payloads`` is where WebSocket subscriptions share their executed events; ``traced``
+    adds the tracing extension to the gateway's own schema.
     """
     if schema is None:
-        schema = build_schema(settings.limits, introspection=settings.introspection is True)
+        introspection = settings.introspection is True
+        schema = build_schema(settings.limits, introspection=introspection, traced=traced)
     authenticator = Authenticator(settings.auth)
     # the tour's tabs create sandbox rooms: they open only where sandboxes answer
     tabs = TOUR if settings.sandbox else ()

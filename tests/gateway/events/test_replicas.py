@@ -9,6 +9,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from gateway.events import RedisEventBus
 from gateway.settings import EventSettings, Settings
@@ -25,11 +26,15 @@ def replica_settings(prefix: str, **events: Any) -> Settings:
 
 
 @contextmanager
-def replicas(settings: Settings) -> Iterator[tuple[str, str]]:
-    """Two gateways on loopback with the same Redis stream."""
+def replicas(
+    settings: Settings, apps: tuple[FastAPI, FastAPI] | None = None
+) -> Iterator[tuple[str, str]]:
+    """Two gateways on loopback with the same Redis stream (``apps``, else made of
+    ``settings``)."""
+    first_app, second_app = apps or (None, None)
     with ExitStack() as stack:
-        first = stack.enter_context(live_server(settings))
-        second = stack.enter_context(live_server(settings))
+        first = stack.enter_context(live_server(settings, first_app))
+        second = stack.enter_context(live_server(settings, second_app))
         yield first, second
 
 
