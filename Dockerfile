@@ -13,7 +13,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY gateway ./gateway
 COPY providers ./providers
-RUN pip install . && rm -rf /app/build
+# the otel extra: traces stay off unless OTEL_* variables turn them on
+RUN pip install '.[otel]' && rm -rf /app/build
 
 USER 10001:10001
 EXPOSE 8000

@@ -55,7 +55,7 @@ def test_image_runs_the_gateway_as_a_non_root_user() -> None:
     assert "FROM python:3.11-slim" in dockerfile()
     assert instruction("USER").split(":")[0] not in {"root", "0"}
     assert json.loads(instruction("CMD")) == ["gateway", "serve", "--host", "0.0.0.0"]  # noqa: S104
-    assert instruction("RUN").startswith("pip install . ")
+    assert instruction("RUN").startswith("pip install '.[otel]' ")
 
 
 def test_image_healthcheck_asks_healthz_with_python() -> None:
