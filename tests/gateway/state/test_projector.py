@@ -13,7 +13,7 @@ from gateway.events.base import LogBus
 from gateway.settings import Settings, StateSettings
 from gateway.state import RoomSnapshot, StateProjector, create_state_store
 from gateway.state.projector import room_key
-from gateway.state.store import StateStore
+from gateway.state.store import RosterEdit, StateStore
 from providers import EventType, MeetingEvent
 from tests.gateway.events.conftest import REDIS_URL, BusFactory
 from tests.gateway.events.events import NOW, collect
@@ -173,7 +173,7 @@ async def test_an_unreadable_stored_state_starts_again_and_other_rooms_go_on(
     bus = await make_bus()
     projector, store = await make_projector(bus)
     await projector.snapshot("vonage", "room-1")
-    assert await store.replace(room_key("vonage", "room-1"), None, damaged)
+    assert await store.change_room(room_key("vonage", "room-1"), None, damaged, RosterEdit(cap=1))
     result = await bus.publish(
         [
             event(EventType.PARTICIPANT_JOINED, "ann"),
