@@ -128,6 +128,22 @@ async def test_the_store_keeps_a_room_within_the_cap_its_writer_gives(
     assert room.participants == {}
 
 
+async def test_both_keys_of_a_room_expire_after_its_last_change(
+    request: pytest.FixtureRequest, make_projector: ProjectorFactory, redis_prefix: str
+) -> None:
+    skip_memory(request, "process memory does not expire")
+    _, store = await make_projector(ttl_seconds=60)
+    assert await store.change_room(ROOM, None, b"h1", RosterEdit(cap=1, put=[("ann", b"{}")]))
+    client = Redis.from_url(REDIS_URL)
+    try:
+        keys = await client.keys("{" + redis_prefix + "}:state:*" + ROOM)
+        ttls = [await client.pttl(key) for key in keys]
+    finally:
+        await client.aclose()
+    assert len(keys) == 2
+    assert all(0 < ttl <= 60_000 for ttl in ttls)
+
+
 async def write_legacy(redis_prefix: str, value: bytes) -> None:
     """A whole-room record where the earlier version kept it."""
     client = Redis.from_url(REDIS_URL)
