@@ -46,55 +46,41 @@ class RoomSnapshot:
         return replace(self, **changes)
 
     def to_json(self) -> bytes:
-        return orjson.dumps(
-            {
-                "provider": self.provider,
-                "room": self.room_native_id,
-                "updated": self.updated_at.isoformat(),
-                "active": self.active,
-                "session": self.session_id,
-                "participants": [_participant_json(p) for p in self.participants],
-                "recording": self.recording,
-                "position": None if self.position is None else list(self.position),
-                "cursor": self.cursor,
-            }
-        )
+        """The whole-room record of earlier versions (header and roster in one value)."""
+        participants = [_participant_json(p) for p in self.participants]
+        return orjson.dumps({**self._header(), "participants": participants})
 
     def header_json(self) -> bytes:
         """The stored header: everything but who is present (kept one record each)."""
-        return orjson.dumps(
-            {
-                "provider": self.provider,
-                "room": self.room_native_id,
-                "updated": self.updated_at,
-                "active": self.active,
-                "session": self.session_id,
-                "recording": self.recording,
-                "position": None if self.position is None else list(self.position),
-                "cursor": self.cursor,
-            }
-        )
+        return orjson.dumps(self._header())
 
     @classmethod
     def from_header_json(cls, text: bytes | str) -> RoomSnapshot:
         """The state a header describes, nobody present yet."""
-        data = orjson.loads(text)
-        position = data["position"]
-        return cls(
-            provider=data["provider"],
-            room_native_id=data["room"],
-            updated_at=datetime.fromisoformat(data["updated"]),
-            active=data["active"],
-            session_id=data["session"],
-            recording=data["recording"],
-            position=None if position is None else tuple(position),
-            cursor=data["cursor"],
-        )
+        return cls._of_header(orjson.loads(text))
 
     @classmethod
     def from_json(cls, text: bytes | str) -> RoomSnapshot:
         """The whole-room record of earlier versions (header and roster in one value)."""
         data = orjson.loads(text)
+        participants = tuple(_participant_of(p) for p in data["participants"])
+        return cls._of_header(data).evolve(participants=participants)
+
+    def _header(self) -> dict[str, Any]:
+        # orjson writes a datetime as isoformat does, faster
+        return {
+            "provider": self.provider,
+            "room": self.room_native_id,
+            "updated": self.updated_at,
+            "active": self.active,
+            "session": self.session_id,
+            "recording": self.recording,
+            "position": None if self.position is None else list(self.position),
+            "cursor": self.cursor,
+        }
+
+    @classmethod
+    def _of_header(cls, data: dict[str, Any]) -> RoomSnapshot:
         position = data["position"]
         return cls(
             provider=data["provider"],
@@ -102,7 +88,6 @@ class RoomSnapshot:
             updated_at=datetime.fromisoformat(data["updated"]),
             active=data["active"],
             session_id=data["session"],
-            participants=tuple(_participant_of(p) for p in data["participants"]),
             recording=data["recording"],
             position=None if position is None else tuple(position),
             cursor=data["cursor"],
@@ -133,7 +118,6 @@ def participant_record(participant: PresentParticipant, at: Position) -> bytes:
 
 
 def _participant_json(participant: PresentParticipant) -> dict[str, Any]:
-    # orjson writes a datetime as isoformat does, faster
     return {
         "id": participant.id,
         "name": participant.name,

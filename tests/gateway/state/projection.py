@@ -5,15 +5,27 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
+from gateway.events.base import LogBus
 from gateway.state import RoomSnapshot, StateProjector
 from gateway.state.store import StateStore
 from providers import EventType, MeetingEvent
 
-__all__ = ["Projection", "ProjectorFactory", "event", "present", "settled"]
+__all__ = ["Projection", "ProjectorFactory", "event", "present", "reading", "settled"]
 
 Projection = tuple[StateProjector, StateStore]
 ProjectorFactory = Callable[..., Awaitable[Projection]]
+
+
+async def reading(
+    make_bus: Callable[..., Awaitable[LogBus]], make_projector: ProjectorFactory, **settings: Any
+) -> tuple[LogBus, StateProjector]:
+    """A bus and a projector of its log that reads it already."""
+    bus = await make_bus()
+    projector, _ = await make_projector(bus, **settings)
+    await projector.snapshot("vonage", "room-1")
+    return bus, projector
 
 
 def event(

@@ -3,13 +3,14 @@ per-room cap and the whole-room records of the earlier version."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
 
 from gateway.events.base import LogBus
-from gateway.state import RoomSnapshot
+from gateway.state import RoomSnapshot, StateProjector
 from gateway.state.model import PresentParticipant
 from gateway.state.projector import room_key
 from gateway.state.reducer import MAX_PRESENT
@@ -17,7 +18,7 @@ from gateway.state.store import RosterEdit
 from providers import EventType, MeetingEvent
 from tests.gateway.events.conftest import REDIS_URL, BusFactory
 from tests.gateway.events.events import NOW
-from tests.gateway.state.projection import ProjectorFactory, event, present, settled
+from tests.gateway.state.projection import ProjectorFactory, event, present, reading, settled
 
 ROOM = room_key("vonage", "room-1")
 
@@ -39,9 +40,7 @@ def skip_memory(request: pytest.FixtureRequest, why: str) -> None:
 async def test_joins_leaves_and_rejoins_in_a_room_of_500(
     make_bus: BusFactory, make_projector: ProjectorFactory
 ) -> None:
-    bus = await make_bus()
-    projector, _ = await make_projector(bus)
-    await projector.snapshot("vonage", "room-1")
+    bus, projector = await reading(make_bus, make_projector)
     joins = [event(EventType.PARTICIPANT_JOINED, f"p{n}") for n in range(500)]
     changes = [
         event(EventType.PARTICIPANT_LEFT, "p10"),
@@ -89,9 +88,7 @@ async def test_a_restart_that_applies_events_again_counts_each_once(
 async def test_a_flood_of_joins_lists_at_most_the_cap(
     make_bus: BusFactory, make_projector: ProjectorFactory
 ) -> None:
-    bus = await make_bus()
-    projector, _ = await make_projector(bus)
-    await projector.snapshot("vonage", "room-1")
+    bus, projector = await reading(make_bus, make_projector)
     flood = [event(EventType.PARTICIPANT_JOINED, f"p{n}") for n in range(MAX_PRESENT + 5)]
     again = [event(EventType.PARTICIPANT_JOINED, "p0"), event(EventType.PARTICIPANT_LEFT, "p1")]
     after = [event(EventType.PARTICIPANT_JOINED, "newcomer")]
@@ -170,16 +167,30 @@ def legacy_room(*present_ids: str) -> bytes:
     ).to_json()
 
 
-async def test_an_earlier_versions_room_record_is_read_then_carried_on(
+Upgrade = Callable[[bytes], Awaitable[tuple[LogBus, StateProjector]]]
+
+
+@pytest.fixture
+def upgraded(
     request: pytest.FixtureRequest,
     make_bus: BusFactory,
     make_projector: ProjectorFactory,
     redis_prefix: str,
-) -> None:
+) -> Upgrade:
+    """Starts a projector where the earlier version left a room's record."""
     skip_memory(request, "only Redis outlives an upgrade")
-    await write_legacy(redis_prefix, legacy_room("zoe", "ann", "bob"))
-    bus = await make_bus()
-    projector, _ = await make_projector(bus)
+
+    async def start(legacy: bytes) -> tuple[LogBus, StateProjector]:
+        await write_legacy(redis_prefix, legacy)
+        bus = await make_bus()
+        projector, _ = await make_projector(bus)
+        return bus, projector
+
+    return start
+
+
+async def test_an_earlier_versions_room_record_is_read_then_carried_on(upgraded: Upgrade) -> None:
+    bus, projector = await upgraded(legacy_room("zoe", "ann", "bob"))
     before = await projector.current("vonage", "room-1")
     assert present(before) == ["zoe", "ann", "bob"]
     assert before.recording == "RECORDING"
@@ -194,15 +205,9 @@ async def test_an_earlier_versions_room_record_is_read_then_carried_on(
 
 
 async def test_an_unreadable_earlier_record_starts_the_room_from_the_next_event(
-    request: pytest.FixtureRequest,
-    make_bus: BusFactory,
-    make_projector: ProjectorFactory,
-    redis_prefix: str,
+    upgraded: Upgrade,
 ) -> None:
-    skip_memory(request, "only Redis outlives an upgrade")
-    await write_legacy(redis_prefix, b'{"provider": "vonage"}')
-    bus = await make_bus()
-    projector, _ = await make_projector(bus)
+    bus, projector = await upgraded(b'{"provider": "vonage"}')
     assert present(await projector.current("vonage", "room-1")) == []
     cursors = await publish_all(bus, [event(EventType.PARTICIPANT_JOINED, "ann")])
     assert present(await settled(projector, cursors[0])) == ["ann"]
