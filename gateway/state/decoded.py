@@ -1,5 +1,6 @@
 """The decoded form of the records a replica last read or wrote, so an unchanged record is not
-decoded again: applying an event to a room re-reads the record this replica just wrote."""
+decoded again: a history re-read after this replica wrote it, a large room read again and
+again while it does not change."""
 
 from __future__ import annotations
 
@@ -9,21 +10,22 @@ from typing import Generic, TypeVar
 
 __all__ = ["DECODED_RECORDS_MAX", "DecodedRecords"]
 
+S = TypeVar("S")
 T = TypeVar("T")
 
 #: records remembered per kind (least recently used dropped); values are immutable
 DECODED_RECORDS_MAX = 256
 
 
-class DecodedRecords(Generic[T]):
-    """``decode(stored)``, remembered per key while the stored bytes stay the same."""
+class DecodedRecords(Generic[S, T]):
+    """``decode(stored)``, remembered per key while the stored form stays equal."""
 
-    def __init__(self, decode: Callable[[bytes], T], size: int = DECODED_RECORDS_MAX) -> None:
+    def __init__(self, decode: Callable[[S], T], size: int = DECODED_RECORDS_MAX) -> None:
         self._decode = decode
         self._size = size
-        self._items: OrderedDict[str, tuple[bytes, T]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[S, T]] = OrderedDict()
 
-    def get(self, key: str, stored: bytes) -> T:
+    def get(self, key: str, stored: S) -> T:
         """The decoded record; raises what ``decode`` raises for a record that does not decode."""
         hit = self._items.get(key)
         if hit is not None and hit[0] == stored:
@@ -33,7 +35,7 @@ class DecodedRecords(Generic[T]):
         self.put(key, stored, value)
         return value
 
-    def put(self, key: str, stored: bytes, value: T) -> None:
+    def put(self, key: str, stored: S, value: T) -> None:
         self._items[key] = (stored, value)
         self._items.move_to_end(key)
         while len(self._items) > self._size:

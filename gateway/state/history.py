@@ -240,23 +240,21 @@ _CHANGES: dict[EventType, _Change] = {
 }
 
 
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _parse(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
 def _session_json(session: RecordedSession) -> dict[str, Any]:
+    """Times are left to orjson, which writes them as ``isoformat`` does (the same bytes),
+    several times faster: a session of hundreds is encoded with each of its events."""
     return {
         "id": session.native_id,
         "active": session.active,
-        "started": _time(session.started_at),
-        "ended": _time(session.ended_at),
+        "started": session.started_at,
+        "ended": session.ended_at,
         "dropped": session.dropped_participants,
         "participants": [
-            [p.id, p.name, p.role, p.is_host, _time(p.joined_at), _time(p.left_at), p.present]
+            [p.id, p.name, p.role, p.is_host, p.joined_at, p.left_at, p.present]
             for p in session.participants
         ],
     }

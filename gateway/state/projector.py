@@ -18,9 +18,9 @@ from gateway.events.model import Position
 from gateway.settings import StateSettings
 from gateway.state.decoded import DecodedRecords
 from gateway.state.history import HistoryLimits, SessionHistory, apply_history, session_of_event
-from gateway.state.model import RoomSnapshot
-from gateway.state.reducer import apply_event, empty_state
-from gateway.state.store import StateStore
+from gateway.state.model import RoomSnapshot, StoredRoom, participant_record
+from gateway.state.reducer import MAX_PRESENT, RoomChange, change_of, empty_state
+from gateway.state.store import RosterEdit, StateStore
 from gateway.tasks import cancel_until_done
 from providers import global_id
 
@@ -69,7 +69,8 @@ class StateProjector:
         self.applied_position: Position | None = None
         self._unsaved = 0
         self._closing = False
-        self._states = DecodedRecords(RoomSnapshot.from_json)
+        # a room read whole (hundreds of records) is decoded again only when it changed
+        self._states = DecodedRecords(StoredRoom.decode)
         self._histories = DecodedRecords(SessionHistory.from_json)
 
     async def start(self) -> None:
@@ -104,8 +105,9 @@ class StateProjector:
     async def current(self, provider: str, room_native_id: str) -> RoomSnapshot:
         """The stored state of the room (empty when no event touched it)."""
         key = room_key(provider, room_native_id)
-        stored = self._readable_state(key, await self._store.get(key))
-        return stored or empty_state(provider, room_native_id, datetime.now(UTC))
+        stored = await self._store.room(key)
+        state = self._readable_room(key, stored) if stored else await self._legacy_state(key)
+        return state or empty_state(provider, room_native_id, datetime.now(UTC))
 
     async def history(self, provider: str, room_native_id: str) -> SessionHistory:
         """The room's sessions built from events (none when no event touched it)."""
@@ -183,19 +185,23 @@ class StateProjector:
             await self._apply_history(stored, event.room_native_id)
 
     async def _apply_state(self, stored: StoredEvent, room_native_id: str) -> None:
+        """Reads the room's header alone and writes the header with at most one participant's
+        record: the cost does not grow with the people present."""
         event = stored.event
         key = room_key(event.provider, room_native_id)
         for _ in range(_WRITE_ATTEMPTS):
-            current = await self._store.get(key)
-            state = self._readable_state(key, current) or empty_state(
-                event.provider, room_native_id, stored.received_at
+            current = await self._store.room_header(key)
+            if current is None and await self._migrated(key):
+                continue
+            header = self._readable_header(key, current)
+            change = change_of(
+                header or empty_state(event.provider, room_native_id, stored.received_at), stored
             )
-            changed = apply_event(state, stored)
-            if changed is state:
+            if change is None:
                 return
-            encoded = changed.to_json()
-            if await self._store.replace(key, current, encoded):
-                self._states.put(key, encoded, changed)
+            # a room started again (no readable header) drops whatever roster it had
+            edit = _roster_edit(change, stored, clear=header is None)
+            if await self._store.change_room(key, current, change.state.header_json(), edit):
                 return
         log.warning(
             "room state of %s: event %s not applied after %d conflicting writes",
@@ -203,6 +209,33 @@ class StateProjector:
             event.id,
             _WRITE_ATTEMPTS,
         )
+
+    async def _legacy_state(self, key: str) -> RoomSnapshot | None:
+        """The room as an earlier version stored it (one whole record), while no event has
+        been applied to it since the upgrade; ``None`` when there is none or it does not
+        decode."""
+        stored = await self._store.legacy_room(key)
+        if stored is None:
+            return None
+        try:
+            return RoomSnapshot.from_json(stored)
+        except _UNREADABLE:
+            return None
+
+    async def _migrated(self, key: str) -> bool:
+        """Copy the room's earlier whole record, if any, into a header and a record per
+        participant (left in place for replicas of that version, until it expires);
+        ``True`` when something was written (or another replica wrote first)."""
+        state = await self._legacy_state(key)
+        if state is None or state.position is None:
+            return False
+        put = [
+            (p.id, participant_record(p, (*state.position, order)))  # keeps their order
+            for order, p in enumerate(state.participants[:MAX_PRESENT])
+        ]
+        edit = RosterEdit(cap=MAX_PRESENT, clear=True, put=put)
+        await self._store.change_room(key, None, state.header_json(), edit)
+        return True
 
     async def _apply_history(self, stored: StoredEvent, room_native_id: str) -> None:
         """Compare-and-set like the state; the session's index entry is written first, so
@@ -224,15 +257,22 @@ class StateProjector:
                 return
         log.warning("session history of %s: event %s not applied", key, event.id)
 
-    def _readable_state(self, key: str, stored: bytes | None) -> RoomSnapshot | None:
-        """The stored state; ``None`` when there is none or it does not decode (then the room
-        starts again from the event being applied, rather than stopping every room)."""
+    def _readable_header(self, key: str, stored: bytes | None) -> RoomSnapshot | None:
+        """The stored header; ``None`` when there is none or it does not decode (then the
+        room starts again from the event being applied, rather than stopping every room)."""
         if stored is None:
             return None
         try:
-            return self._states.get(key, stored)
+            return RoomSnapshot.from_header_json(stored)
         except _UNREADABLE:
             log.warning("room state of %s is unreadable; starting it again", key)
+            return None
+
+    def _readable_room(self, key: str, stored: StoredRoom) -> RoomSnapshot | None:
+        try:
+            return self._states.get(key, stored)
+        except _UNREADABLE:
+            log.warning("room state of %s is unreadable; it reads as empty", key)
             return None
 
     def _readable_history(self, key: str, stored: bytes | None) -> SessionHistory:
@@ -250,6 +290,12 @@ class StateProjector:
         current = await self._store.get(key)
         if current != value:
             await self._store.replace(key, current, value)
+
+
+def _roster_edit(change: RoomChange, stored: StoredEvent, *, clear: bool) -> RosterEdit:
+    joined = change.joined
+    put = [] if joined is None else [(joined.id, participant_record(joined, stored.position))]
+    return RosterEdit(cap=MAX_PRESENT, clear=clear or change.clear, remove=change.left, put=put)
 
 
 #: what a stored record that does not decode raises (damaged, or written by another version)

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from gateway.events.model import StoredEvent
 from gateway.state.model import PresentParticipant, RoomSnapshot
 from providers import EventType, MeetingEvent
 
-__all__ = ["MAX_PRESENT", "apply_event", "empty_state", "without_stale_presence"]
+__all__ = [
+    "MAX_PRESENT",
+    "RoomChange",
+    "apply_event",
+    "change_of",
+    "empty_state",
+    "without_stale_presence",
+]
 
-#: participants listed per room at most; joins past it are not listed (a guard against a
-#: provider that never sends leaves, not a meeting size anyone reaches)
+#: participants listed per room at most; joins of anyone else past it are not listed (a
+#: guard against a provider that never sends leaves, or a flood of joins: a room's
+#: records stay bounded, not a meeting size anyone reaches)
 MAX_PRESENT = 1_000
 
 #: the recording status after each recording event, by default
@@ -29,19 +38,55 @@ _RECORDING_STEPS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class RoomChange:
+    """What one event does to a room: ``state`` is its new header (the participants are
+    not read nor set), then the roster is emptied (``clear``), ``left`` removed and
+    ``joined`` put last (replacing an earlier record of the same id)."""
+
+    state: RoomSnapshot
+    clear: bool = False
+    joined: PresentParticipant | None = None
+    left: str | None = None
+
+
 def empty_state(provider: str, room_native_id: str, now: datetime) -> RoomSnapshot:
     """A room no event has touched: inactive, nobody present."""
     return RoomSnapshot(provider=provider, room_native_id=room_native_id, updated_at=now)
 
 
-def apply_event(state: RoomSnapshot, stored: StoredEvent) -> RoomSnapshot:
-    """``state`` after ``stored``; an event at or before ``state.position`` changes nothing."""
+def change_of(state: RoomSnapshot, stored: StoredEvent) -> RoomChange | None:
+    """What ``stored`` changes in a room whose header is ``state``; ``None`` for an event at
+    or before ``state.position`` (already applied). Reads no participant: an event costs
+    the same in a room of any size."""
     if state.position is not None and stored.position <= state.position:
-        return state
-    changed = _CHANGES.get(stored.event.type, _unchanged)(state, stored.event)
-    return changed.evolve(
+        return None
+    change = _CHANGES.get(stored.event.type, _unchanged)(state, stored.event)
+    header = change.state.evolve(
         position=stored.position, cursor=stored.cursor, updated_at=stored.received_at
     )
+    return replace(change, state=header)
+
+
+def apply_event(state: RoomSnapshot, stored: StoredEvent) -> RoomSnapshot:
+    """``state`` after ``stored``; an event at or before ``state.position`` changes nothing."""
+    change = change_of(state, stored)
+    if change is None:
+        return state
+    return change.state.evolve(participants=_roster_after(state.participants, change))
+
+
+def _roster_after(
+    participants: tuple[PresentParticipant, ...], change: RoomChange
+) -> tuple[PresentParticipant, ...]:
+    kept = () if change.clear else participants
+    joined = change.joined
+    gone = joined.id if joined is not None else change.left
+    if gone is not None:
+        kept = tuple(p for p in kept if p.id != gone)
+    if joined is not None and len(kept) < MAX_PRESENT:
+        kept = (*kept, joined)
+    return kept
 
 
 def without_stale_presence(state: RoomSnapshot, now: datetime, idle: timedelta) -> RoomSnapshot:
@@ -51,44 +96,42 @@ def without_stale_presence(state: RoomSnapshot, now: datetime, idle: timedelta) 
     return state
 
 
-def _unchanged(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
+def _unchanged(state: RoomSnapshot, event: MeetingEvent) -> RoomChange:
     del event
-    return state
+    return RoomChange(state)
 
 
-def _in_session(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
+def _in_session(state: RoomSnapshot, event: MeetingEvent) -> RoomChange:
     """Active in ``event``'s session; a different session starts from an empty roster."""
     session = event.session_id or state.session_id
     if state.active and session == state.session_id:
-        return state
-    return state.evolve(active=True, session_id=session, participants=(), recording=None)
+        return RoomChange(state)
+    return RoomChange(state.evolve(active=True, session_id=session, recording=None), clear=True)
 
 
-def _session_started(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
+def _session_started(state: RoomSnapshot, event: MeetingEvent) -> RoomChange:
     if state.active and event.session_id in (None, state.session_id):
-        return state
-    return state.evolve(active=True, session_id=event.session_id, participants=(), recording=None)
+        return RoomChange(state)
+    started = state.evolve(active=True, session_id=event.session_id, recording=None)
+    return RoomChange(started, clear=True)
 
 
-def _session_ended(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
+def _session_ended(state: RoomSnapshot, event: MeetingEvent) -> RoomChange:
     if event.session_id is not None and state.session_id not in (None, event.session_id):
-        return state  # the end of an older session: the current one goes on
+        return RoomChange(state)  # the end of an older session: the current one goes on
     recording = "PROCESSING" if state.recording in ("RECORDING", "STARTING") else state.recording
-    return state.evolve(active=False, participants=(), recording=recording)
+    return RoomChange(state.evolve(active=False, recording=recording), clear=True)
 
 
-def _room_gone(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
+def _room_gone(state: RoomSnapshot, event: MeetingEvent) -> RoomChange:
     del event
-    return state.evolve(active=False, participants=())
+    return RoomChange(state.evolve(active=False), clear=True)
 
 
-def _joined(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
+def _joined(state: RoomSnapshot, event: MeetingEvent) -> RoomChange:
+    change = _in_session(state, event)
     if event.participant_id is None:
-        return _in_session(state, event)
-    state = _in_session(state, event)
-    others = tuple(p for p in state.participants if p.id != event.participant_id)
-    if len(others) >= MAX_PRESENT:
-        return state
+        return change
     joined = PresentParticipant(
         id=event.participant_id,
         name=event.participant_name,
@@ -96,21 +139,20 @@ def _joined(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
         is_host=event.is_host,
         joined_at=event.occurred_at,
     )
-    return state.evolve(participants=(*others, joined))
+    return replace(change, joined=joined)
 
 
-def _left(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
-    remaining = tuple(p for p in state.participants if p.id != event.participant_id)
-    return state.evolve(participants=remaining)
+def _left(state: RoomSnapshot, event: MeetingEvent) -> RoomChange:
+    return RoomChange(state, left=event.participant_id)
 
 
-def _recording(state: RoomSnapshot, event: MeetingEvent) -> RoomSnapshot:
+def _recording(state: RoomSnapshot, event: MeetingEvent) -> RoomChange:
     steps = _RECORDING_STEPS.get(event.type, frozenset())
     status = event.status if event.status in steps else _RECORDING_STATUS[event.type]
-    return state.evolve(recording=status)
+    return RoomChange(state.evolve(recording=status))
 
 
-_CHANGES: dict[EventType, Callable[[RoomSnapshot, MeetingEvent], RoomSnapshot]] = {
+_CHANGES: dict[EventType, Callable[[RoomSnapshot, MeetingEvent], RoomChange]] = {
     EventType.SESSION_STARTED: _session_started,
     EventType.SESSION_ENDED: _session_ended,
     EventType.PARTICIPANT_JOINED: _joined,

@@ -2,86 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
-
 import pytest
 
-from gateway.events.base import LogBus
-from gateway.settings import Settings, StateSettings
-from gateway.state import RoomSnapshot, StateProjector, create_state_store
 from gateway.state.projector import room_key
-from gateway.state.store import StateStore
-from providers import EventType, MeetingEvent
-from tests.gateway.events.conftest import REDIS_URL, BusFactory
+from gateway.state.store import RosterEdit
+from providers import EventType
+from tests.gateway.events.conftest import BusFactory
 from tests.gateway.events.events import NOW, collect
-
-Projection = tuple[StateProjector, StateStore]
-ProjectorFactory = Callable[..., Awaitable[Projection]]
-
-
-def event(
-    event_type: EventType, participant: str | None = None, room: str = "room-1"
-) -> MeetingEvent:
-    return MeetingEvent(
-        id=f"vonage:{uuid.uuid4().hex}",
-        provider="vonage",
-        type=event_type,
-        raw={},
-        room_native_id=room,
-        session_id="s-1",
-        participant_id=participant,
-    )
-
-
-@pytest.fixture
-async def make_projector(
-    request: pytest.FixtureRequest, make_bus: BusFactory, redis_prefix: str
-) -> AsyncIterator[ProjectorFactory]:
-    """Started projectors over buses of the ``make_bus`` backend, sharing one log."""
-    made: list[Projection] = []
-    backend = request.node.callspec.params["make_bus"]
-    memory_store: list[StateStore] = []
-
-    async def make(bus: LogBus | None = None, **state: Any) -> Projection:
-        bus = bus or await make_bus()
-        settings = Settings(
-            redis_url=REDIS_URL if backend == "redis" else None,
-            events=bus.settings,
-            state=StateSettings(**state),
-        )
-        if backend == "memory":
-            # one process: its projectors share the process's store
-            memory_store[:] = memory_store or [create_state_store(settings)]
-            store = memory_store[0]
-        else:
-            store = create_state_store(settings)
-        projector = StateProjector(bus, store, settings.state)
-        await projector.start()
-        made.append((projector, store))
-        return projector, store
-
-    yield make
-    for projector, store in made:
-        await projector.aclose()
-        await store.aclose()
-
-
-async def settled(
-    projector: StateProjector, expected_cursor: str, room: str = "room-1"
-) -> RoomSnapshot:
-    async with asyncio.timeout(5):
-        while True:
-            state = await projector.current("vonage", room)
-            if state.cursor == expected_cursor:
-                return state
-            await asyncio.sleep(0.01)
-
-
-def present(state: RoomSnapshot) -> list[str]:
-    return [participant.id for participant in state.participants]
+from tests.gateway.state.projection import ProjectorFactory, event, present, settled
 
 
 async def test_the_state_follows_the_log(
@@ -173,7 +101,7 @@ async def test_an_unreadable_stored_state_starts_again_and_other_rooms_go_on(
     bus = await make_bus()
     projector, store = await make_projector(bus)
     await projector.snapshot("vonage", "room-1")
-    assert await store.replace(room_key("vonage", "room-1"), None, damaged)
+    assert await store.change_room(room_key("vonage", "room-1"), None, damaged, RosterEdit(cap=1))
     result = await bus.publish(
         [
             event(EventType.PARTICIPANT_JOINED, "ann"),
