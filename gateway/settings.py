@@ -7,10 +7,12 @@ Invalid configuration fails when ``Settings`` is built (at start-up), and
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import Any, get_args, get_origin
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -98,6 +100,23 @@ class AuthSettings(BaseModel):
         default="tenant", min_length=1, description="the JWT claim that names the caller's tenant"
     )
     leeway_seconds: float = Field(default=30.0, ge=0)
+    jwks_url: str | None = Field(
+        default=None,
+        description="where the issuer publishes its signing keys (JWKS); https, or http on "
+        "loopback only; needs ISSUER",
+    )
+    jwks_refresh_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="least time between two fetches of the key set: a token with an unknown "
+        "kid fetches it at most this often",
+    )
+    jwks_max_age_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="keys older than this are fetched again at the next token (and kept while "
+        "the fetch fails)",
+    )
 
     @field_validator("jwt_secret")
     @classmethod
@@ -113,13 +132,43 @@ class AuthSettings(BaseModel):
             raise ValueError("must be an RSA public key in PEM format")
         return value
 
+    @field_validator("jwks_url")
+    @classmethod
+    def _https_or_loopback(cls, value: str | None) -> str | None:
+        if value is not None and not _https_or_loopback(value):
+            raise ValueError("must be an https URL (http only on loopback)")
+        return value
+
     @model_validator(mode="after")
     def _key_for_jwt(self) -> AuthSettings:
-        if self.mode is AuthMode.JWT and self.jwt_secret is None and not self.public_key:
+        keys = [self.jwt_secret is not None, bool(self.public_key), self.jwks_url is not None]
+        if self.mode is AuthMode.JWT and not any(keys):
             raise ValueError(
-                "GATEWAY_AUTH__MODE=jwt needs GATEWAY_AUTH__JWT_SECRET or GATEWAY_AUTH__PUBLIC_KEY"
+                "GATEWAY_AUTH__MODE=jwt needs GATEWAY_AUTH__JWT_SECRET, GATEWAY_AUTH__PUBLIC_KEY "
+                "or GATEWAY_AUTH__JWKS_URL"
             )
+        if self.jwks_url is not None and any(keys[:2]):
+            raise ValueError("JWKS_URL excludes JWT_SECRET and PUBLIC_KEY")
+        if self.jwks_url is not None and self.issuer is None:
+            raise ValueError("JWKS_URL needs ISSUER: published keys must be bound to one issuer")
         return self
+
+
+def _https_or_loopback(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if parts.scheme == "https":
+        return True
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return parts.scheme == "http" and loopback
 
 
 def _is_rsa_public_key(pem: str) -> bool:

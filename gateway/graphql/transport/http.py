@@ -195,7 +195,7 @@ class GraphQLHTTP:
         limits = self._rate_limits
         if limits is not None:
             await limits.check(limits.auth_failures, "failed authentications", _ip(request))
-        principal = self._authenticator.authenticate(request.headers.get("authorization"))
+        principal = await self._authenticator.authenticate(request.headers.get("authorization"))
         if limits is not None:
             await limits.hit(limits.client, "requests", *_client_key(request, principal))
         params = await self._params(request)

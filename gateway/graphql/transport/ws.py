@@ -115,7 +115,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         payload = _payload(cast(dict[str, Any], message))
         if isinstance(payload, dict) and not self.connection_init_received:
             try:
-                self.gateway.authenticate(self.context, payload)
+                await self.gateway.authenticate(self.context, payload)
             except AuthError as error:
                 await self._refuse(error)
                 return
@@ -203,7 +203,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         payload = _payload(cast(dict[str, Any], message))
         if isinstance(payload, dict):
             try:
-                self.gateway.authenticate(self.context, payload)
+                await self.gateway.authenticate(self.context, payload)
             except AuthError as error:
                 await self._refuse(error)
                 return
@@ -367,9 +367,9 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             payloads=self.payloads,
         )
 
-    def authenticate(self, context: Context, payload: dict[str, object]) -> None:
+    async def authenticate(self, context: Context, payload: dict[str, object]) -> None:
         """Set the connection's principal from a ``connection_init`` payload."""
-        context.principal = self.authenticator.authenticate_init(payload)
+        context.principal = await self.authenticator.authenticate_init(payload)
 
     def close_at_expiry(
         self, socket: AsyncWebSocketAdapter, payload: Mapping[str, object]
