@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from gateway.graphql.manifest import load_manifest
 from providers import REGISTRY
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "OutboundSettings",
     "Settings",
     "StateSettings",
+    "TrustedDocumentSettings",
+    "TrustedDocumentsMode",
     "describe_settings_error",
     "describe_validation_error",
     "setting_names",
@@ -376,6 +379,56 @@ class OutboundSettings(BaseModel):
         return self
 
 
+class TrustedDocumentsMode(StrEnum):
+    OFF = "off"
+    LOG = "log"
+    ENFORCE = "enforce"
+
+
+class TrustedDocumentSettings(BaseModel):
+    """Which documents may run: a manifest of trusted documents, and automatic persisted
+    queries (Apollo's APQ)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str | None = Field(
+        default=None,
+        description="JSON manifest: {sha256: document} or Apollo's persisted query manifest",
+    )
+    mode: TrustedDocumentsMode = Field(
+        default=TrustedDocumentsMode.OFF,
+        description="off; log (documents not in the manifest run, logged and counted); "
+        "enforce (only the manifest's documents run)",
+    )
+    apq: bool = Field(
+        default=False,
+        description="automatic persisted queries: a client registers a document by its hash "
+        "and later sends the hash alone; never in enforce mode",
+    )
+    apq_cache_bytes: int = Field(
+        default=4_194_304,
+        gt=0,
+        description="registered documents kept per process, their text counted (LRU)",
+    )
+
+    @field_validator("file")
+    @classmethod
+    def _readable_manifest(cls, value: str | None) -> str | None:
+        if value is not None:
+            load_manifest(value)
+        return value
+
+    @model_validator(mode="after")
+    def _manifest_for_mode(self) -> TrustedDocumentSettings:
+        if self.mode is not TrustedDocumentsMode.OFF and self.file is None:
+            raise ValueError(f"MODE={self.mode.value} needs FILE (the manifest)")
+        if self.mode is TrustedDocumentsMode.ENFORCE and self.apq:
+            raise ValueError(
+                "APQ cannot be on with MODE=enforce: only the manifest's documents run"
+            )
+        return self
+
+
 def _providers_model() -> type[BaseModel]:
     fields: dict[str, Any] = {
         name: (entry.settings, Field(default_factory=entry.settings))
@@ -405,6 +458,7 @@ class Settings(BaseSettings):
     events: EventSettings = EventSettings()
     state: StateSettings = StateSettings()
     outbound: OutboundSettings = OutboundSettings()
+    trusted_documents: TrustedDocumentSettings = TrustedDocumentSettings()
     metrics: MetricsSettings = MetricsSettings()
     log_format: LogFormat | None = Field(
         default=None, description="json or text; unset: text in `gateway dev`, json otherwise"

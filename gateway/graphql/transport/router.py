@@ -6,6 +6,7 @@ import strawberry
 from fastapi import APIRouter
 
 from gateway.auth import Authenticator
+from gateway.graphql.persisted import PersistedDocuments
 from gateway.graphql.schema.build import build_schema
 from gateway.graphql.transport.delivery import SharedPayloads
 from gateway.graphql.transport.http import GraphQLHTTP
@@ -32,6 +33,7 @@ def build_graphql_router(
     if schema is None:
         schema = build_schema(settings.limits, introspection=settings.introspection is True)
     authenticator = Authenticator(settings.auth)
+    persisted = PersistedDocuments(settings.trusted_documents)
     # the tour's tabs create sandbox rooms: they open only where sandboxes answer
     tabs = TOUR if settings.sandbox else ()
     graphiql = GraphiQL(tabs) if settings.graphiql else None
@@ -43,6 +45,7 @@ def build_graphql_router(
         uploads=UploadLimits.from_settings(settings.limits),
         max_json_depth=settings.limits.max_json_depth,
         rate_limits=rate_limits,
+        persisted=persisted,
     )
     websocket = GraphQLWebSocket(
         schema,
@@ -52,6 +55,7 @@ def build_graphql_router(
         leeway_seconds=settings.auth.leeway_seconds,
         allowed_origins=settings.cors_origins,
         payloads=payloads or SharedPayloads(),
+        persisted=persisted,
     )
     router = APIRouter()
     router.add_api_route(
