@@ -128,10 +128,8 @@ class Authenticator:
             raise AuthError("invalid token")
         try:
             key = await self._jwks.key(kid)
-        except UnknownKey:
-            raise AuthError("token signed with an unknown key") from None
-        except KeysUnavailable:
-            raise AuthError("the issuer's signing keys are unavailable; retry later") from None
+        except (UnknownKey, KeysUnavailable) as exc:
+            raise AuthError(str(exc)) from None
         return key.key, key.algorithm_name
 
     async def _decode(self, token: str) -> dict[str, Any]:

@@ -112,7 +112,9 @@ class JwksKeys:
         if key is not None:
             return key
         if self._last_fetch_failed:
-            raise KeysUnavailable("the issuer's signing keys could not be fetched")
+            raise KeysUnavailable("the issuer's signing keys are unavailable; retry later")
+        if kid is None:
+            raise UnknownKey("token names no key ('kid') and the issuer publishes several")
         raise UnknownKey("token signed with an unknown key")
 
     def _known(self, kid: str | None) -> jwt.PyJWK | None:

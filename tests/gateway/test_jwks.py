@@ -143,6 +143,7 @@ async def test_unknown_kids_fetch_at_most_once_per_interval(key_a: rsa.RSAPrivat
         server.publish(("a", key_a))
         keys = JwksKeys(server.url, refresh_seconds=60, max_age_seconds=300, clock=clock)
         assert (await keys.key("a")).key_id == "a"
+        assert (await keys.key(None)).key_id == "a"  # no kid: the only key
         flood = [keys.key(f"random-{n}") for n in range(30)]
         results = await asyncio.gather(*flood, return_exceptions=True)
         assert all(isinstance(result, UnknownKey) for result in results)
@@ -197,6 +198,8 @@ async def test_only_the_keys_own_asymmetric_algorithm_verifies(key_a: rsa.RSAPri
         assert (await authenticator.authenticate(f"Bearer {token('ed', edwards)}")).subject
         claims = {"iss": ISSUER, "exp": int(time.time()) + 60}
         unsigned = jwt.encode(claims, "", "none", headers={"kid": "a"})
+        with pytest.raises(AuthError, match="names no key"):
+            await authenticator.authenticate(f"Bearer {token(None, edwards)}")
         rs512 = token("a", key_a, algorithm="RS512")
         for forged in (unsigned, rs512, _hs256_with_a_public_key("a", pem)):
             with pytest.raises(AuthError, match="invalid token"):
