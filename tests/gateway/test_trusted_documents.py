@@ -133,6 +133,11 @@ async def test_enforce_runs_manifest_documents_by_text_or_by_hash(manifest: str)
             },
         )
         assert response.json() == {"data": {"probeEcho": "x"}}
+        response = await client.get(
+            "/graphql",
+            params={"documentId": f"sha256:{sha256(TRUSTED)}", "variables": '{"text":"y"}'},
+        )
+        assert response.json() == {"data": {"probeEcho": "y"}}
 
 
 NOT_ALLOWED = {
