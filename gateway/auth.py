@@ -1,7 +1,9 @@
 """Client authentication: a Bearer JWT whose ``scope`` claim lists what it may do.
 
-HTTP requests carry the token in ``Authorization: Bearer …``; WebSocket clients send the
-same value in the ``connection_init`` payload as ``{"authorization": "Bearer …"}``.
+Tokens are verified with an HS256 secret, an RSA public key, or the issuer's keys published
+at a JWKS URL (``gateway.jwks``). HTTP requests carry the token in ``Authorization: Bearer …``;
+WebSocket clients send the same value in the ``connection_init`` payload as
+``{"authorization": "Bearer …"}``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from gateway.jwks import JwksKeys, KeysUnavailable, UnknownKey
 from gateway.settings import AuthMode, AuthSettings
 
 __all__ = [
@@ -83,14 +86,21 @@ class Authenticator:
         self.enabled = settings.mode is AuthMode.JWT
         self._key: Any = None
         self._algorithm = "HS256"
-        if self.enabled:
+        self._jwks: JwksKeys | None = None
+        if self.enabled and settings.jwks_url is not None:
+            self._jwks = JwksKeys(
+                settings.jwks_url,
+                refresh_seconds=settings.jwks_refresh_seconds,
+                max_age_seconds=settings.jwks_max_age_seconds,
+            )
+        elif self.enabled:
             self._key, self._algorithm = _verification_key(settings)
 
-    def authenticate(self, authorization: str | None) -> Principal:
+    async def authenticate(self, authorization: str | None) -> Principal:
         """The principal for an ``Authorization`` header value; raises ``AuthError``."""
         if not self.enabled:
             return ANONYMOUS_ALL
-        claims = self._decode(_bearer_token(authorization))
+        claims = await self._decode(_bearer_token(authorization))
         subject = claims.get("sub")
         tenant = claims.get(self._settings.tenant_claim)
         return Principal(
@@ -99,14 +109,31 @@ class Authenticator:
             tenant=str(tenant) if tenant is not None else None,
         )
 
-    def authenticate_init(self, payload: Mapping[str, object]) -> Principal:
+    async def authenticate_init(self, payload: Mapping[str, object]) -> Principal:
         """The principal for a WebSocket ``connection_init`` payload."""
         value = next((v for k, v in payload.items() if k.lower() == "authorization"), None)
         if value is not None and not isinstance(value, str):
             raise AuthError("connection_init 'authorization' must be a string")
-        return self.authenticate(value)
+        return await self.authenticate(value)
 
-    def _decode(self, token: str) -> dict[str, Any]:
+    async def _verification(self, token: str) -> tuple[Any, str]:
+        """The key and the one algorithm that may verify ``token``."""
+        if self._jwks is None:
+            return self._key, self._algorithm
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            raise AuthError("invalid token") from None
+        if kid is not None and not isinstance(kid, str):
+            raise AuthError("invalid token")
+        try:
+            key = await self._jwks.key(kid)
+        except (UnknownKey, KeysUnavailable) as exc:
+            raise AuthError(str(exc)) from None
+        return key.key, key.algorithm_name
+
+    async def _decode(self, token: str) -> dict[str, Any]:
+        key, algorithm = await self._verification(token)
         settings = self._settings
         required = ["exp"]
         required += ["aud"] if settings.audience is not None else []
@@ -114,8 +141,8 @@ class Authenticator:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self._key,
-                algorithms=[self._algorithm],
+                key,
+                algorithms=[algorithm],
                 audience=settings.audience,
                 issuer=settings.issuer,
                 leeway=settings.leeway_seconds,

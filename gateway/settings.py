@@ -7,10 +7,12 @@ Invalid configuration fails when ``Settings`` is built (at start-up), and
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import Any, get_args, get_origin
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -27,6 +29,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from gateway.graphql.manifest import load_manifest
 from providers import REGISTRY
 
 __all__ = [
@@ -39,6 +42,8 @@ __all__ = [
     "OutboundSettings",
     "Settings",
     "StateSettings",
+    "TrustedDocumentSettings",
+    "TrustedDocumentsMode",
     "describe_settings_error",
     "describe_validation_error",
     "setting_names",
@@ -98,6 +103,23 @@ class AuthSettings(BaseModel):
         default="tenant", min_length=1, description="the JWT claim that names the caller's tenant"
     )
     leeway_seconds: float = Field(default=30.0, ge=0)
+    jwks_url: str | None = Field(
+        default=None,
+        description="where the issuer publishes its signing keys (JWKS); https, or http on "
+        "loopback only; needs ISSUER",
+    )
+    jwks_refresh_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="least time between two fetches of the key set: a token with an unknown "
+        "kid fetches it at most this often",
+    )
+    jwks_max_age_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="keys older than this are fetched again at the next token (and kept while "
+        "the fetch fails)",
+    )
 
     @field_validator("jwt_secret")
     @classmethod
@@ -113,13 +135,43 @@ class AuthSettings(BaseModel):
             raise ValueError("must be an RSA public key in PEM format")
         return value
 
+    @field_validator("jwks_url")
+    @classmethod
+    def _https_or_loopback(cls, value: str | None) -> str | None:
+        if value is not None and not _https_or_loopback(value):
+            raise ValueError("must be an https URL (http only on loopback)")
+        return value
+
     @model_validator(mode="after")
     def _key_for_jwt(self) -> AuthSettings:
-        if self.mode is AuthMode.JWT and self.jwt_secret is None and not self.public_key:
+        keys = [self.jwt_secret is not None, bool(self.public_key), self.jwks_url is not None]
+        if self.mode is AuthMode.JWT and not any(keys):
             raise ValueError(
-                "GATEWAY_AUTH__MODE=jwt needs GATEWAY_AUTH__JWT_SECRET or GATEWAY_AUTH__PUBLIC_KEY"
+                "GATEWAY_AUTH__MODE=jwt needs GATEWAY_AUTH__JWT_SECRET, GATEWAY_AUTH__PUBLIC_KEY "
+                "or GATEWAY_AUTH__JWKS_URL"
             )
+        if self.jwks_url is not None and any(keys[:2]):
+            raise ValueError("JWKS_URL excludes JWT_SECRET and PUBLIC_KEY")
+        if self.jwks_url is not None and self.issuer is None:
+            raise ValueError("JWKS_URL needs ISSUER: published keys must be bound to one issuer")
         return self
+
+
+def _https_or_loopback(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if parts.scheme == "https":
+        return True
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return parts.scheme == "http" and loopback
 
 
 def _is_rsa_public_key(pem: str) -> bool:
@@ -327,6 +379,56 @@ class OutboundSettings(BaseModel):
         return self
 
 
+class TrustedDocumentsMode(StrEnum):
+    OFF = "off"
+    LOG = "log"
+    ENFORCE = "enforce"
+
+
+class TrustedDocumentSettings(BaseModel):
+    """Which documents may run: a manifest of trusted documents, and automatic persisted
+    queries (Apollo's APQ)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str | None = Field(
+        default=None,
+        description="JSON manifest: {sha256: document} or Apollo's persisted query manifest",
+    )
+    mode: TrustedDocumentsMode = Field(
+        default=TrustedDocumentsMode.OFF,
+        description="off; log (documents not in the manifest run, logged and counted); "
+        "enforce (only the manifest's documents run)",
+    )
+    apq: bool = Field(
+        default=False,
+        description="automatic persisted queries: a client registers a document by its hash "
+        "and later sends the hash alone; never in enforce mode",
+    )
+    apq_cache_bytes: int = Field(
+        default=4_194_304,
+        gt=0,
+        description="registered documents kept per process, their text counted (LRU)",
+    )
+
+    @field_validator("file")
+    @classmethod
+    def _readable_manifest(cls, value: str | None) -> str | None:
+        if value is not None:
+            load_manifest(value)
+        return value
+
+    @model_validator(mode="after")
+    def _manifest_for_mode(self) -> TrustedDocumentSettings:
+        if self.mode is not TrustedDocumentsMode.OFF and self.file is None:
+            raise ValueError(f"MODE={self.mode.value} needs FILE (the manifest)")
+        if self.mode is TrustedDocumentsMode.ENFORCE and self.apq:
+            raise ValueError(
+                "APQ cannot be on with MODE=enforce: only the manifest's documents run"
+            )
+        return self
+
+
 def _providers_model() -> type[BaseModel]:
     fields: dict[str, Any] = {
         name: (entry.settings, Field(default_factory=entry.settings))
@@ -356,6 +458,7 @@ class Settings(BaseSettings):
     events: EventSettings = EventSettings()
     state: StateSettings = StateSettings()
     outbound: OutboundSettings = OutboundSettings()
+    trusted_documents: TrustedDocumentSettings = TrustedDocumentSettings()
     metrics: MetricsSettings = MetricsSettings()
     log_format: LogFormat | None = Field(
         default=None, description="json or text; unset: text in `gateway dev`, json otherwise"

@@ -57,6 +57,14 @@ class ErrorCode(StrEnum):
     INTERNAL = "INTERNAL"
     #: a subscriber that could not keep up was ended; ``extensions.resumeAfter`` says where
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
+    #: Apollo's codes for persisted queries: a hash alone the gateway does not know (the
+    #: client sends the document with it next) / a gateway without persisted queries
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    #: a document (or hash) that is not among the trusted documents, in enforce mode
+    PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
+    #: a document sent with a hash that is not its SHA-256
+    PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
 
 
 class GatewayError(GraphQLError):

@@ -22,6 +22,7 @@ __all__ = [
     "GRAPHQL_SECONDS",
     "MAX_OPERATION_NAMES",
     "OTHER",
+    "PERSISTED_DOCUMENTS",
     "SUBSCRIBERS_TOO_SLOW",
     "SUBSCRIPTIONS",
     "TOO_LARGE",
@@ -77,6 +78,12 @@ EVENTS_DELIVERED = Counter(
     "gateway_events_delivered_total",
     "Events handed to a subscriber: a client's subscription, or the gateway's own readers",
     ["consumer"],
+)
+PERSISTED_DOCUMENTS = Counter(
+    "gateway_persisted_documents_total",
+    "Documents checked against the trusted documents and the APQ cache, by outcome (trusted, "
+    "untrusted: run in log mode, refused, apq_hit, apq_miss, apq_stored)",
+    ["outcome"],
 )
 SUBSCRIBERS_TOO_SLOW = Counter(
     "gateway_subscribers_too_slow_total",

@@ -41,27 +41,27 @@ def public_pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
     )
 
 
-def test_hs256_token_gives_subject_and_scopes() -> None:
+async def test_hs256_token_gives_subject_and_scopes() -> None:
     token = make_token("rooms:read themes:write")
-    principal = hs256().authenticate(f"Bearer {token}")
+    principal = await hs256().authenticate(f"Bearer {token}")
     assert principal.subject == "tester"
     assert principal.scopes == {"rooms:read", "themes:write"}
     assert principal.allows("rooms:read")
     assert not principal.allows("rooms:write")
 
 
-def test_scope_claim_may_be_a_list() -> None:
+async def test_scope_claim_may_be_a_list() -> None:
     token = jwt.encode(claims(scope=["events:read"]), JWT_SECRET, algorithm="HS256")
-    assert hs256().authenticate(f"bearer {token}").scopes == {"events:read"}
+    assert (await hs256().authenticate(f"bearer {token}")).scopes == {"events:read"}
 
 
-def test_rs256_token_verified_with_the_public_key(rsa_key: rsa.RSAPrivateKey) -> None:
+async def test_rs256_token_verified_with_the_public_key(rsa_key: rsa.RSAPrivateKey) -> None:
     authenticator = Authenticator(AuthSettings(mode="jwt", public_key=public_pem(rsa_key)))
     token = jwt.encode(claims(), rsa_key, algorithm="RS256")
-    assert authenticator.authenticate(f"Bearer {token}").subject == "alice"
+    assert (await authenticator.authenticate(f"Bearer {token}")).subject == "alice"
     forged = jwt.encode(claims(), JWT_SECRET, algorithm="HS256")
     with pytest.raises(AuthError, match="invalid token"):
-        authenticator.authenticate(f"Bearer {forged}")
+        await authenticator.authenticate(f"Bearer {forged}")
 
 
 @pytest.mark.parametrize(
@@ -71,18 +71,18 @@ def test_rs256_token_verified_with_the_public_key(rsa_key: rsa.RSAPrivateKey) ->
         ({"exp": None}, "lacks the 'exp' claim"),
     ],
 )
-def test_expiry_is_required_and_checked(token_claims: dict[str, Any], message: str) -> None:
+async def test_expiry_is_required_and_checked(token_claims: dict[str, Any], message: str) -> None:
     payload = {k: v for k, v in claims(**token_claims).items() if v is not None}
     token = jwt.encode(payload, JWT_SECRET, algorithm="HS256")
     with pytest.raises(AuthError, match=message) as caught:
-        hs256().authenticate(f"Bearer {token}")
+        await hs256().authenticate(f"Bearer {token}")
     assert not caught.value.missing
 
 
-def test_audience_and_issuer_are_checked_when_configured() -> None:
+async def test_audience_and_issuer_are_checked_when_configured() -> None:
     authenticator = hs256(audience="meetings", issuer="https://id.example")
     good = jwt.encode(claims(aud="meetings", iss="https://id.example"), JWT_SECRET)
-    assert authenticator.authenticate(f"Bearer {good}").subject == "alice"
+    assert (await authenticator.authenticate(f"Bearer {good}")).subject == "alice"
     cases = [
         (claims(aud="other", iss="https://id.example"), "audience not accepted"),
         (claims(aud="meetings", iss="https://evil.example"), "issuer not accepted"),
@@ -91,7 +91,7 @@ def test_audience_and_issuer_are_checked_when_configured() -> None:
     ]
     for payload, message in cases:
         with pytest.raises(AuthError, match=message):
-            authenticator.authenticate(f"Bearer {jwt.encode(payload, JWT_SECRET)}")
+            await authenticator.authenticate(f"Bearer {jwt.encode(payload, JWT_SECRET)}")
 
 
 @pytest.mark.parametrize(
@@ -105,29 +105,29 @@ def test_audience_and_issuer_are_checked_when_configured() -> None:
         (f"Bearer {jwt.encode(claims(), 'another-secret-that-is-long-enough!!')}", False),
     ],
 )
-def test_bad_credentials_are_refused(header: str | None, missing: bool) -> None:
+async def test_bad_credentials_are_refused(header: str | None, missing: bool) -> None:
     with pytest.raises(AuthError) as caught:
-        hs256().authenticate(header)
+        await hs256().authenticate(header)
     assert caught.value.missing is missing
     challenge = www_authenticate(caught.value)
     assert challenge.startswith("Bearer")
     assert ('error="invalid_token"' in challenge) is not missing
 
 
-def test_auth_mode_none_grants_every_scope() -> None:
-    principal = Authenticator(AuthSettings(mode="none")).authenticate(None)
+async def test_auth_mode_none_grants_every_scope() -> None:
+    principal = await Authenticator(AuthSettings(mode="none")).authenticate(None)
     assert principal.scopes == ALL_SCOPES
 
 
-def test_connection_init_payload_is_read_case_insensitively() -> None:
+async def test_connection_init_payload_is_read_case_insensitively() -> None:
     token = make_token("events:read")
-    principal = hs256().authenticate_init({"Authorization": f"Bearer {token}"})
+    principal = await hs256().authenticate_init({"Authorization": f"Bearer {token}"})
     assert principal.scopes == {"events:read"}
     with pytest.raises(AuthError) as caught:
-        hs256().authenticate_init({})
+        await hs256().authenticate_init({})
     assert caught.value.missing
     with pytest.raises(AuthError, match="must be a string"):
-        hs256().authenticate_init({"authorization": 42})
+        await hs256().authenticate_init({"authorization": 42})
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from gateway.auth import Authenticator, AuthError, Principal, www_authenticate
 from gateway.bounded_json import DEFAULT_MAX_DEPTH
 from gateway.graphql.context import Context
 from gateway.graphql.errors import ErrorCode
+from gateway.graphql.persisted import DocumentRefused, PersistedDocuments
 from gateway.graphql.transport.ide import GraphiQL
 from gateway.graphql.transport.media import (
     GraphQLParams,
@@ -54,6 +55,7 @@ from gateway.graphql.transport.uploads import (
     params_from_multipart,
 )
 from gateway.ratelimit import RateLimited, RateLimits
+from gateway.settings import TrustedDocumentSettings
 
 __all__ = ["GraphQLHTTP", "error_body"]
 
@@ -145,8 +147,10 @@ class GraphQLHTTP:
         uploads: UploadLimits | None = None,
         max_json_depth: int = DEFAULT_MAX_DEPTH,
         rate_limits: RateLimits | None = None,
+        persisted: PersistedDocuments | None = None,
     ) -> None:
         self._schema = schema
+        self._persisted = persisted or PersistedDocuments(TrustedDocumentSettings())
         self._authenticator = authenticator
         self._graphiql = graphiql
         self._heartbeat_seconds = heartbeat_seconds
@@ -175,6 +179,8 @@ class GraphQLHTTP:
             return _json_response(body, body_media, 401, challenge)
         except RequestError as error:
             code = ErrorCode.BAD_USER_INPUT if error.status == 400 else None
+            if isinstance(error, DocumentRefused):
+                code = error.code
             body = error_body(error.message, code)
             return _json_response(body, body_media, error.status, error.headers)
 
@@ -195,10 +201,10 @@ class GraphQLHTTP:
         limits = self._rate_limits
         if limits is not None:
             await limits.check(limits.auth_failures, "failed authentications", _ip(request))
-        principal = self._authenticator.authenticate(request.headers.get("authorization"))
+        principal = await self._authenticator.authenticate(request.headers.get("authorization"))
         if limits is not None:
             await limits.hit(limits.client, "requests", *_client_key(request, principal))
-        params = await self._params(request)
+        params = self._persisted.resolve(await self._params(request))
         context = self._context(request, principal)
         allowed = _allowed_operations(request.method, media)
         if media is MediaType.EVENT_STREAM:

@@ -69,12 +69,17 @@ class RequestError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GraphQLParams:
-    """The parameters of one GraphQL request."""
+    """The parameters of one GraphQL request.
 
-    query: str
+    ``query`` may be missing when the request names a persisted document instead (a
+    ``documentId``/``id``, or ``extensions.persistedQuery``): ``gateway.graphql.persisted``
+    fills it in."""
+
+    query: str | None
     operation_name: str | None = None
     variables: dict[str, Any] | None = None
     extensions: dict[str, Any] | None = field(default=None)
+    document_id: str | None = None
 
 
 def _media_ranges(header: str) -> list[tuple[str, float]]:
@@ -144,6 +149,8 @@ def params_from_query(
     """Parameters of a GET request (``variables`` and ``extensions`` as JSON text)."""
     data: dict[str, Any] = {"query": query_params.get("query")}
     data["operationName"] = query_params.get("operationName") or None
+    data["documentId"] = query_params.get("documentId")
+    data["id"] = query_params.get("id")
     for name in ("variables", "extensions"):
         raw = query_params.get(name)
         data[name] = _json_object(raw, name, max_depth) if raw else None
@@ -185,16 +192,18 @@ def params_from_body(
 
 def params_from_mapping(data: Mapping[str, Any]) -> GraphQLParams:
     """Parameters of a decoded GraphQL request object."""
-    query = data.get("query")
-    if query is None:
-        raise RequestError(400, "missing 'query'")
-    if not isinstance(query, str):
-        raise RequestError(400, "'query' must be a string")
-    operation_name = data.get("operationName")
-    if operation_name is not None and not isinstance(operation_name, str):
-        raise RequestError(400, "'operationName' must be a string or null")
+    for name in ("query", "operationName", "documentId", "id"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise RequestError(400, f"'{name}' must be a string or null")
     for name in ("variables", "extensions"):
         value = data.get(name)
         if value is not None and not isinstance(value, dict):
             raise RequestError(400, f"'{name}' must be an object or null")
-    return GraphQLParams(query, operation_name, data.get("variables"), data.get("extensions"))
+    return GraphQLParams(
+        data.get("query"),
+        data.get("operationName"),
+        data.get("variables"),
+        data.get("extensions"),
+        document_id=data.get("documentId") or data.get("id"),
+    )

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from strawberry.extensions import SchemaExtension
 
 from gateway.auth import Authenticator
+from gateway.graphql.persisted import PersistedDocuments
 from gateway.graphql.schema.build import build_schema
 from gateway.graphql.transport.delivery import SharedPayloads
 from gateway.graphql.transport.http import GraphQLHTTP
@@ -36,6 +37,7 @@ def build_graphql_router(
         introspection = settings.introspection is True
         schema = build_schema(settings.limits, introspection=introspection, traced=traced)
     authenticator = Authenticator(settings.auth)
+    persisted = PersistedDocuments(settings.trusted_documents)
     # the tour's tabs create sandbox rooms: they open only where sandboxes answer
     tabs = TOUR if settings.sandbox else ()
     graphiql = GraphiQL(tabs) if settings.graphiql else None
@@ -47,6 +49,7 @@ def build_graphql_router(
         uploads=UploadLimits.from_settings(settings.limits),
         max_json_depth=settings.limits.max_json_depth,
         rate_limits=rate_limits,
+        persisted=persisted,
     )
     websocket = GraphQLWebSocket(
         schema,
@@ -56,6 +59,7 @@ def build_graphql_router(
         leeway_seconds=settings.auth.leeway_seconds,
         allowed_origins=settings.cors_origins,
         payloads=payloads or SharedPayloads(),
+        persisted=persisted,
     )
     router = APIRouter()
     router.add_api_route(

@@ -53,14 +53,16 @@ from gateway import bounded_json
 from gateway.auth import ANONYMOUS_ALL, NOBODY, Authenticator, AuthError
 from gateway.graphql.context import Context
 from gateway.graphql.errors import ErrorCode
+from gateway.graphql.persisted import DocumentRefused, PersistedDocuments
 from gateway.graphql.transport.delivery import (
     FRAME_DELIVERY,
     FrameDelivery,
     SharedPayloads,
     request_key,
 )
+from gateway.graphql.transport.media import RequestError, params_from_mapping
 from gateway.observability.metrics import WEBSOCKETS
-from gateway.settings import EventSettings, LimitSettings
+from gateway.settings import EventSettings, LimitSettings, TrustedDocumentSettings
 
 __all__ = ["GraphQLWebSocket"]
 
@@ -115,7 +117,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         payload = _payload(cast(dict[str, Any], message))
         if isinstance(payload, dict) and not self.connection_init_received:
             try:
-                self.gateway.authenticate(self.context, payload)
+                await self.gateway.authenticate(self.context, payload)
             except AuthError as error:
                 await self._refuse(error)
                 return
@@ -150,6 +152,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
             return
+        if self.connection_acknowledged:
+            resolved = self.gateway.resolve_document(message)
+            if isinstance(resolved, GraphQLError):
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [resolved.formatted]}
+                )
+                return
+            message = cast(SubscribeMessage, resolved)
         with self.gateway.delivering(self.websocket, message, "next"):
             await super().handle_subscribe(message)
 
@@ -203,7 +213,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         payload = _payload(cast(dict[str, Any], message))
         if isinstance(payload, dict):
             try:
-                self.gateway.authenticate(self.context, payload)
+                await self.gateway.authenticate(self.context, payload)
             except AuthError as error:
                 await self._refuse(error)
                 return
@@ -248,6 +258,14 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             payload = _limit_error(limit).formatted
             await self.send_message({"type": "error", "id": message["id"], "payload": payload})
             return
+        if self.connection_acknowledged:
+            resolved = self.gateway.resolve_document(message)
+            if isinstance(resolved, GraphQLError):
+                await self.send_message(
+                    {"type": "error", "id": message["id"], "payload": resolved.formatted}
+                )
+                return
+            message = cast(StartMessage, resolved)
         with self.gateway.delivering(self.websocket, message, "data"):
             await super().handle_start(message)
 
@@ -288,6 +306,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         payloads: SharedPayloads | None = None,
         limits: LimitSettings | None = None,
         leeway_seconds: float = 0.0,
+        persisted: PersistedDocuments | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -306,6 +325,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self.keepalive_seconds = events.keepalive_seconds
         self.init_wait_seconds = events.connection_init_wait_seconds
         self.limits = limits or LimitSettings()
+        self.persisted = persisted or PersistedDocuments(TrustedDocumentSettings())
 
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
@@ -367,9 +387,23 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             payloads=self.payloads,
         )
 
-    def authenticate(self, context: Context, payload: dict[str, object]) -> None:
+    def resolve_document(self, message: Mapping[str, Any]) -> dict[str, Any] | GraphQLError:
+        """``message`` with the document its payload names (trusted documents, APQ), or the
+        error refusing it; a malformed payload is left to the protocol handler."""
+        payload = message.get("payload")
+        if not isinstance(payload, Mapping):
+            return dict(message)
+        try:
+            params = self.persisted.resolve(params_from_mapping(payload))
+        except DocumentRefused as refused:
+            return refused.error()
+        except RequestError:
+            return dict(message)
+        return {**message, "payload": {**payload, "query": params.query}}
+
+    async def authenticate(self, context: Context, payload: dict[str, object]) -> None:
         """Set the connection's principal from a ``connection_init`` payload."""
-        context.principal = self.authenticator.authenticate_init(payload)
+        context.principal = await self.authenticator.authenticate_init(payload)
 
     def close_at_expiry(
         self, socket: AsyncWebSocketAdapter, payload: Mapping[str, object]
