@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import health, log_redaction, sandbox, webhooks
+from gateway.client_caps import ClientCaps
 from gateway.graphql.transport.delivery import SharedPayloads
 from gateway.graphql.transport.ide import ENDPOINT_PATH
 from gateway.graphql.transport.router import build_graphql_router
@@ -60,9 +61,14 @@ def create_app(
         app.include_router(sandbox.router)
     app.state.shared_payloads = SharedPayloads()
     app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
+    app.state.client_caps = ClientCaps(settings.limits)
     app.include_router(
         build_graphql_router(
-            settings, schema, app.state.shared_payloads, rate_limits=app.state.rate_limits
+            settings,
+            schema,
+            app.state.shared_payloads,
+            rate_limits=app.state.rate_limits,
+            caps=app.state.client_caps,
         )
     )
     if settings.cors_origins:

@@ -165,7 +165,8 @@ class LimitSettings(BaseModel):
 
     client_rate: str = Field(
         default="",
-        description="requests per client (JWT sub, else IP), e.g. '200/second'; empty: off",
+        description="requests per client (JWT sub, else tenant, else IP), e.g. '200/second'; "
+        "empty: off",
     )
     auth_failure_rate: str = Field(
         default="20/minute", description="failed authentications per IP; empty: off"
@@ -175,6 +176,18 @@ class LimitSettings(BaseModel):
     )
     rate_limit_prefix: str = Field(
         default="gateway:limits", min_length=1, description="Redis key prefix of the counters"
+    )
+    max_connections_per_client: int = Field(
+        default=20,
+        gt=0,
+        description="WebSocket connections one client (JWT sub, else tenant, else IP) holds "
+        "open at once, per process; over it the socket closes with 4429",
+    )
+    max_subscriptions_per_client: int = Field(
+        default=100,
+        gt=0,
+        description="operations one client runs at once over WebSocket and SSE, across its "
+        "connections, per process; over it: RATE_LIMITED (SSE: 429)",
     )
 
     @field_validator("client_rate", "auth_failure_rate", "webhook_failure_rate")

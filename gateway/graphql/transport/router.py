@@ -6,6 +6,7 @@ import strawberry
 from fastapi import APIRouter
 
 from gateway.auth import Authenticator
+from gateway.client_caps import ClientCaps
 from gateway.graphql.schema.build import build_schema
 from gateway.graphql.transport.delivery import SharedPayloads
 from gateway.graphql.transport.http import GraphQLHTTP
@@ -24,11 +25,14 @@ def build_graphql_router(
     schema: strawberry.Schema | None = None,
     payloads: SharedPayloads | None = None,
     rate_limits: RateLimits | None = None,
+    caps: ClientCaps | None = None,
 ) -> APIRouter:
     """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own.
 
-    ``payloads`` is where WebSocket subscriptions share their executed events.
+    ``payloads`` is where WebSocket subscriptions share their executed events; ``caps``
+    counts what each client holds open over WebSocket and SSE.
     """
+    caps = caps or ClientCaps(settings.limits)
     if schema is None:
         schema = build_schema(settings.limits, introspection=settings.introspection is True)
     authenticator = Authenticator(settings.auth)
@@ -43,6 +47,7 @@ def build_graphql_router(
         uploads=UploadLimits.from_settings(settings.limits),
         max_json_depth=settings.limits.max_json_depth,
         rate_limits=rate_limits,
+        caps=caps,
     )
     websocket = GraphQLWebSocket(
         schema,
@@ -52,6 +57,8 @@ def build_graphql_router(
         leeway_seconds=settings.auth.leeway_seconds,
         allowed_origins=settings.cors_origins,
         payloads=payloads or SharedPayloads(),
+        rate_limits=rate_limits,
+        caps=caps,
     )
     router = APIRouter()
     router.add_api_route(
