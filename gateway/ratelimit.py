@@ -44,8 +44,8 @@ def client_key(principal: Principal, address: str) -> tuple[str, str]:
     return ("ip", address)
 
 
-def _rate(text: str) -> RateLimitItem | None:
-    return parse(text) if text.strip() else None
+def _rate(text: str | None) -> RateLimitItem | None:
+    return parse(text) if text is not None and text.strip() else None
 
 
 def _storage(redis_url: str | None, prefix: str) -> Storage:

@@ -37,6 +37,7 @@ __all__ = [
     "LogFormat",
     "MetricsSettings",
     "OutboundSettings",
+    "SERVE_CLIENT_RATE",
     "Settings",
     "StateSettings",
     "describe_settings_error",
@@ -46,6 +47,9 @@ __all__ = [
 ]
 
 ENV_PREFIX = "GATEWAY_"
+#: ``GATEWAY_LIMITS__CLIENT_RATE`` in ``gateway serve`` when unset: far above an interactive
+#: client or a busy backend's burst, far below what one client could cost a process
+SERVE_CLIENT_RATE = "200/second"
 MIN_HS256_SECRET_BYTES = 32
 
 
@@ -163,10 +167,10 @@ class LimitSettings(BaseModel):
         "WebSocket messages, webhooks): deeper is refused before it is decoded",
     )
 
-    client_rate: str = Field(
-        default="",
+    client_rate: str | None = Field(
+        default=None,
         description="requests per client (JWT sub, else tenant, else IP), e.g. '200/second'; "
-        "empty: off",
+        "empty: off; unset: SERVE_CLIENT_RATE in `gateway serve`, off otherwise",
     )
     auth_failure_rate: str = Field(
         default="20/minute", description="failed authentications per IP; empty: off"
@@ -192,8 +196,8 @@ class LimitSettings(BaseModel):
 
     @field_validator("client_rate", "auth_failure_rate", "webhook_failure_rate")
     @classmethod
-    def _rate(cls, value: str) -> str:
-        if value.strip():
+    def _rate(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
             try:
                 parse(value)
             except ValueError:
