@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import strawberry
@@ -17,6 +17,7 @@ from gateway.graphql.transport.delivery import SharedPayloads
 from gateway.graphql.transport.ide import ENDPOINT_PATH
 from gateway.graphql.transport.router import build_graphql_router
 from gateway.graphql.transport.uploads import PREFLIGHT_HEADERS
+from gateway.http_protocol import HEADER_TIMEOUT_STATE
 from gateway.middleware import BodySizeLimit
 from gateway.observability.context import RequestId
 from gateway.observability.endpoint import MULTIPROC_ENV, metrics_route
@@ -39,14 +40,15 @@ def create_app(
     settings = settings if settings is not None else Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[Mapping[str, object]]:
         # here, not at import: uvicorn configures its loggers before the lifespan runs
         log_redaction.install()
         services = await build_services(settings)
         app.state.services = services
         await services.start()
         try:
-            yield
+            # the server's HTTP protocol reads its header deadline here (every worker)
+            yield {HEADER_TIMEOUT_STATE: settings.limits.header_timeout_seconds}
         finally:
             await services.aclose()
             _forget_live_gauges()
@@ -84,6 +86,7 @@ def create_app(
         max_bytes=settings.limits.max_body_bytes,
         per_prefix=[("/webhooks", settings.limits.max_webhook_body_bytes)],
         uploads=(ENDPOINT_PATH, settings.limits.max_upload_body_bytes),
+        body_timeout=settings.limits.body_timeout_seconds,
     )
     # outermost: a refusal by any other layer still carries the request id
     app.add_middleware(RequestId)

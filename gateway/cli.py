@@ -19,6 +19,7 @@ from pydantic_settings import SettingsError
 
 from gateway.app import create_app
 from gateway.graphql.schema.build import build_schema
+from gateway.http_protocol import HTTP_PROTOCOL
 from gateway.observability.endpoint import MULTIPROC_ENV
 from gateway.observability.logs import logging_config
 from gateway.settings import (
@@ -147,9 +148,11 @@ def _multiprocess_metrics() -> None:
 def server_options(settings: Settings) -> dict[str, Any]:
     """uvicorn options that follow from the settings.
 
-    A WebSocket frame (before ``connection_init`` too) is no larger than an HTTP body.
+    A WebSocket frame (before ``connection_init`` too) is no larger than an HTTP body;
+    request headers have a deadline (``http_protocol``).
     """
     return {
+        "http": HTTP_PROTOCOL,
         "ws_per_message_deflate": settings.events.websocket_compression,
         "ws_max_size": settings.limits.max_body_bytes,
     }

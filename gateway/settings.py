@@ -151,6 +151,17 @@ class LimitSettings(BaseModel):
         "one per provider); a costlier document is refused before it runs",
     )
     parser_cache_size: int = Field(default=256, gt=0)
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a connection's request headers must arrive in this time (from its "
+        "opening, or from the first byte of its next request); then 408 and closed",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="a request's body must have arrived this long after its headers; then 408",
+    )
     fanout_budget_seconds: float = Field(default=8.0, gt=0)
     max_upload_file_bytes: int = Field(
         default=1_048_576, gt=0, description="one file of a multipart request (Vonage logos: 1 MB)"
