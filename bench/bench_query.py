@@ -77,7 +77,8 @@ def _standins() -> Iterator[tuple[subprocess.Popen[bytes], dict[str, str]]]:
 @asynccontextmanager
 async def _gateway(providers: dict[str, str], **limits: str) -> AsyncIterator[Server]:
     port = free_port()
-    env = providers | {"GATEWAY_AUTH__MODE": "none"} | limits
+    # one client sends every request: `serve`'s default client rate would answer 429
+    env = providers | {"GATEWAY_AUTH__MODE": "none", "GATEWAY_LIMITS__CLIENT_RATE": ""} | limits
     args = ["-c", GATEWAY, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with serve(args, port, env) as server:
         await wait_ready(port)

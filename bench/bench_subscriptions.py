@@ -121,6 +121,11 @@ async def _ingest(args: ServerArgs) -> float:
 
 #: how to start each server on a given port
 ServerArgs = Callable[[int], list[str]]
+#: every subscriber comes from one address: the caps per client must not count them as one
+ONE_CLIENT_HOLDS_ALL = {
+    "GATEWAY_LIMITS__MAX_CONNECTIONS_PER_CLIENT": str(SUBSCRIBERS),
+    "GATEWAY_LIMITS__MAX_SUBSCRIPTIONS_PER_CLIENT": str(SUBSCRIBERS),
+}
 
 
 def _dev(port: int) -> list[str]:
@@ -143,7 +148,7 @@ def _bare(port: int) -> list[str]:
 async def running(args: ServerArgs) -> AsyncIterator[Server]:
     """The server ``args`` start, on a free port, until the block ends."""
     port = free_port()
-    with serve(args(port), port) as server:
+    with serve(args(port), port, ONE_CLIENT_HOLDS_ALL) as server:
         await wait_ready(port)
         yield server
 

@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from providers import REGISTRY
 from providers._fake import FakeAPI
 
-__all__ = ["environment"]
+__all__ = ["Served", "environment"]
 
 
 def environment(name: str, settings: BaseModel, base_url: str) -> dict[str, str]:
@@ -51,7 +51,7 @@ async def _body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-class _Served:
+class Served:
     """One sandbox as an ASGI app, counting the credentials it is sent."""
 
     def __init__(self, fake: FakeAPI, port: int) -> None:
@@ -102,7 +102,7 @@ async def main(rooms: int) -> None:
         port = sock.getsockname()[1]
         env |= environment(name, fake.settings(), f"http://127.0.0.1:{port}{fake.prefix}")
         config = uvicorn.Config(
-            _Served(fake, port), log_level="warning", lifespan="off", backlog=4096
+            Served(fake, port), log_level="warning", lifespan="off", backlog=4096
         )
         servers.append(uvicorn.Server(config).serve(sockets=[sock]))
     print(json.dumps(env), flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Literal
 
@@ -13,10 +13,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import health, log_redaction, sandbox, webhooks
+from gateway.client_caps import ClientCaps
 from gateway.graphql.transport.delivery import SharedPayloads
 from gateway.graphql.transport.ide import ENDPOINT_PATH
 from gateway.graphql.transport.router import build_graphql_router
 from gateway.graphql.transport.uploads import PREFLIGHT_HEADERS
+from gateway.http_protocol import HEADER_TIMEOUT_STATE
 from gateway.middleware import BodySizeLimit
 from gateway.observability.context import RequestId
 from gateway.observability.endpoint import MULTIPROC_ENV, metrics_route
@@ -45,7 +47,7 @@ def create_app(
     traces = configure_tracing() if tracing == "environment" else tracing
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[Mapping[str, object]]:
         # here, not at import: uvicorn configures its loggers before the lifespan runs
         log_redaction.install()
         if traces is not None:
@@ -55,7 +57,8 @@ def create_app(
             app.state.services = services
             await services.start()
             try:
-                yield
+                # the server's HTTP protocol reads its header deadline here (every worker)
+                yield {HEADER_TIMEOUT_STATE: settings.limits.header_timeout_seconds}
             finally:
                 await services.aclose()
                 _forget_live_gauges()
@@ -73,6 +76,7 @@ def create_app(
         app.include_router(sandbox.router)
     app.state.shared_payloads = SharedPayloads()
     app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
+    app.state.client_caps = ClientCaps(settings.limits)
     app.include_router(
         build_graphql_router(
             settings,
@@ -80,6 +84,7 @@ def create_app(
             app.state.shared_payloads,
             rate_limits=app.state.rate_limits,
             traced=() if traces is None else (traces.schema_extension(),),
+            caps=app.state.client_caps,
         )
     )
     if settings.cors_origins:
@@ -95,6 +100,7 @@ def create_app(
         max_bytes=settings.limits.max_body_bytes,
         per_prefix=[("/webhooks", settings.limits.max_webhook_body_bytes)],
         uploads=(ENDPOINT_PATH, settings.limits.max_upload_body_bytes),
+        body_timeout=settings.limits.body_timeout_seconds,
     )
     if traces is not None:
         app.add_middleware(traces.middleware)

@@ -19,9 +19,12 @@ from pydantic_settings import SettingsError
 
 from gateway.app import create_app
 from gateway.graphql.schema.build import build_schema
+from gateway.http_protocol import HTTP_PROTOCOL
 from gateway.observability.endpoint import MULTIPROC_ENV
 from gateway.observability.logs import logging_config
 from gateway.settings import (
+    ENV_PREFIX,
+    SERVE_CLIENT_RATE,
     AuthMode,
     LogFormat,
     Settings,
@@ -145,16 +148,27 @@ def _multiprocess_metrics() -> None:
 def server_options(settings: Settings) -> dict[str, Any]:
     """uvicorn options that follow from the settings.
 
-    A WebSocket frame (before ``connection_init`` too) is no larger than an HTTP body.
+    A WebSocket frame (before ``connection_init`` too) is no larger than an HTTP body;
+    request headers have a deadline (``http_protocol``).
     """
     return {
+        "http": HTTP_PROTOCOL,
         "ws_per_message_deflate": settings.events.websocket_compression,
         "ws_max_size": settings.limits.max_body_bytes,
     }
 
 
+def serve_defaults(settings: Settings) -> Settings:
+    """``settings`` with the defaults of ``gateway serve``: a client rate unless one is set
+    (an empty value turns it off)."""
+    if settings.limits.client_rate is not None:
+        return settings
+    limits = settings.limits.model_copy(update={"client_rate": SERVE_CLIENT_RATE})
+    return settings.model_copy(update={"limits": limits})
+
+
 def _serve(args: argparse.Namespace) -> None:
-    settings = _load_settings()
+    settings = serve_defaults(_load_settings())
     if settings.auth.mode is None:
         if not args.insecure:
             _fail(NO_AUTH)
@@ -178,6 +192,8 @@ def _serve(args: argparse.Namespace) -> None:
         _fail("--workers > 1 needs GATEWAY_REDIS_URL: workers share events and caches there")
     if settings.metrics.enabled:
         _multiprocess_metrics()
+    # workers read the environment, not these settings
+    os.environ.setdefault(f"{ENV_PREFIX}LIMITS__CLIENT_RATE", str(settings.limits.client_rate))
     # each worker process builds its app (and reads the same environment) itself; a worker
     # still importing on a busy host must not be killed as hung (uvicorn allows 5 s)
     uvicorn.run(

@@ -18,9 +18,10 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
+from gateway.auth import Principal
 from gateway.settings import LimitSettings
 
-__all__ = ["RateLimited", "RateLimits"]
+__all__ = ["RateLimited", "RateLimits", "client_key"]
 
 log = logging.getLogger("gateway.limits")
 
@@ -33,8 +34,18 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-def _rate(text: str) -> RateLimitItem | None:
-    return parse(text) if text.strip() else None
+def client_key(principal: Principal, address: str) -> tuple[str, str]:
+    """Who a request or connection counts against: its token's subject, else its tenant,
+    else its address."""
+    if principal.subject is not None:
+        return ("sub", principal.subject)
+    if principal.tenant is not None:
+        return ("tenant", principal.tenant)
+    return ("ip", address)
+
+
+def _rate(text: str | None) -> RateLimitItem | None:
+    return parse(text) if text is not None and text.strip() else None
 
 
 def _storage(redis_url: str | None, prefix: str) -> Storage:

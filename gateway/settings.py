@@ -40,6 +40,7 @@ __all__ = [
     "LogFormat",
     "MetricsSettings",
     "OutboundSettings",
+    "SERVE_CLIENT_RATE",
     "Settings",
     "StateSettings",
     "TrustedDocumentSettings",
@@ -51,6 +52,9 @@ __all__ = [
 ]
 
 ENV_PREFIX = "GATEWAY_"
+#: ``GATEWAY_LIMITS__CLIENT_RATE`` in ``gateway serve`` when unset: far above an interactive
+#: client or a busy backend's burst, far below what one client could cost a process
+SERVE_CLIENT_RATE = "200/second"
 MIN_HS256_SECRET_BYTES = 32
 
 
@@ -199,6 +203,17 @@ class LimitSettings(BaseModel):
         "one per provider); a costlier document is refused before it runs",
     )
     parser_cache_size: int = Field(default=256, gt=0)
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a connection's request headers must arrive in this time (from its "
+        "opening, or from the first byte of its next request); then 408 and closed",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="a request's body must have arrived this long after its headers; then 408",
+    )
     fanout_budget_seconds: float = Field(default=8.0, gt=0)
     max_upload_file_bytes: int = Field(
         default=1_048_576, gt=0, description="one file of a multipart request (Vonage logos: 1 MB)"
@@ -215,9 +230,10 @@ class LimitSettings(BaseModel):
         "WebSocket messages, webhooks): deeper is refused before it is decoded",
     )
 
-    client_rate: str = Field(
-        default="",
-        description="requests per client (JWT sub, else IP), e.g. '200/second'; empty: off",
+    client_rate: str | None = Field(
+        default=None,
+        description="requests per client (JWT sub, else tenant, else IP), e.g. '200/second'; "
+        "empty: off; unset: SERVE_CLIENT_RATE in `gateway serve`, off otherwise",
     )
     auth_failure_rate: str = Field(
         default="20/minute", description="failed authentications per IP; empty: off"
@@ -228,11 +244,23 @@ class LimitSettings(BaseModel):
     rate_limit_prefix: str = Field(
         default="gateway:limits", min_length=1, description="Redis key prefix of the counters"
     )
+    max_connections_per_client: int = Field(
+        default=20,
+        gt=0,
+        description="WebSocket connections one client (JWT sub, else tenant, else IP) holds "
+        "open at once, per process; over it the socket closes with 4429",
+    )
+    max_subscriptions_per_client: int = Field(
+        default=100,
+        gt=0,
+        description="operations one client runs at once over WebSocket and SSE, across its "
+        "connections, per process; over it: RATE_LIMITED (SSE: 429)",
+    )
 
     @field_validator("client_rate", "auth_failure_rate", "webhook_failure_rate")
     @classmethod
-    def _rate(cls, value: str) -> str:
-        if value.strip():
+    def _rate(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
             try:
                 parse(value)
             except ValueError:

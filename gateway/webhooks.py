@@ -99,6 +99,8 @@ async def _delivery(
         query=dict(request.query_params),
         headers={name.lower(): value for name, value in request.headers.items()},
         body=body,
+        # past the dedupe window a replayed delivery would not be recognized
+        max_age_seconds=services.settings.events.dedupe_seconds,
     )
 
 

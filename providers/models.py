@@ -442,13 +442,24 @@ class WebhookDelivery:
     """One inbound HTTP delivery, as received, before any verification.
 
     ``path`` is what follows ``/webhooks/<provider>`` (``""`` or e.g. ``"/joined"``).
-    Header names are lower case.
+    Header names are lower case. ``max_age_seconds`` is the receiver's replay window: a
+    delivery whose signed content dates it earlier is refused (``None``: not checked).
     """
 
     path: str
     query: Mapping[str, str]
     headers: Mapping[str, str]
     body: bytes
+    max_age_seconds: float | None = None
+
+    def is_stale(self, signed_at: float | None, now: float) -> bool:
+        """``signed_at`` (epoch seconds, from the signed content) is older than the window.
+
+        Past the window the receiver no longer remembers what it has taken, so an old
+        signed delivery replayed would be taken again."""
+        if signed_at is None or self.max_age_seconds is None:
+            return False
+        return signed_at < now - self.max_age_seconds
 
 
 @dataclass(frozen=True, slots=True)

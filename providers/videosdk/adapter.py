@@ -41,6 +41,7 @@ from providers.videosdk.webhooks import (
     SIGNATURE_HEADER,
     normalize,
     parse_envelope,
+    signed_at,
     verify_signature,
 )
 
@@ -217,4 +218,7 @@ class VideoSDKAdapter(RecordingOperations):
             if fresh is None:
                 raise
             verify_signature(delivery.body, signature, fresh)
-        return normalize(parse_envelope(delivery.body))
+        payload = parse_envelope(delivery.body)
+        if delivery.is_stale(signed_at(payload), self.clock()):
+            raise WebhookAuthError(PROVIDER, "delivery dated too long ago: refused as a replay")
+        return normalize(payload)

@@ -35,6 +35,7 @@ __all__ = [
     "load_public_key",
     "normalize",
     "parse_envelope",
+    "signed_at",
     "verify_signature",
 ]
 
@@ -146,6 +147,15 @@ def parse_envelope(body: bytes) -> Mapping[str, Any]:
     if not isinstance(payload.get("data"), dict):
         raise MalformedWebhook(PROVIDER, "body has no data object")
     return payload
+
+
+def signed_at(payload: Mapping[str, Any]) -> float | None:
+    """The latest time the signed payload carries (epoch seconds): a session's ``start`` or
+    ``end``; ``None`` for the many types that carry none (participants, recordings, …)."""
+    data = payload["data"]
+    times = [parse_time(data.get(key)) for key in ("start", "end")]
+    known = [moment.timestamp() for moment in times if moment is not None]
+    return max(known, default=None)
 
 
 def _text(data: Mapping[str, Any], key: str) -> str | None:

@@ -5,7 +5,9 @@ with an unguessable ``token`` query parameter, compared in constant time with th
 configured ``webhook_token``; without one every delivery is refused. When a
 ``signature_secret`` is configured, a delivery must also carry Vonage's signed-webhook JWT
 (``Authorization: Bearer``, HS256 with that secret) and, when the JWT has a
-``payload_hash`` claim, the SHA-256 of the body must match it.
+``payload_hash`` claim, the SHA-256 of the body must match it; a JWT issued (``iat``) before
+the delivery's replay window is refused. Unsigned callbacks carry no signed time: the token
+and the receiver's dedupe window are all there is.
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ def _claims(delivery: WebhookDelivery, secret: str) -> Mapping[str, Any]:
 
 def _check_signature(delivery: WebhookDelivery, secret: str, now: float) -> None:
     claims = _claims(delivery, secret)
-    expires, not_before = claims.get("exp"), claims.get("nbf")
+    expires, not_before, issued = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+    if isinstance(issued, int | float) and delivery.is_stale(float(issued), now):
+        raise WebhookAuthError(PROVIDER, "callback signed too long ago: refused as a replay")
     if isinstance(expires, int | float) and expires < now - JWT_LEEWAY:
         raise WebhookAuthError(PROVIDER, "callback signature expired")
     if isinstance(not_before, int | float) and not_before > now + JWT_LEEWAY:

@@ -13,6 +13,9 @@ import pytest
 from redis.asyncio import Redis
 
 from gateway.app import create_app
+from gateway.cli import serve_defaults
+from gateway.ratelimit import RateLimits
+from gateway.settings import SERVE_CLIENT_RATE, Settings
 from providers import WebhookDelivery
 from tests.gateway.events.deliveries import gateway as webhook_gateway
 from tests.support import asgi_client, gateway_settings, jwt_settings, make_token
@@ -117,3 +120,18 @@ async def test_replicas_on_redis_share_the_counts(redis_prefix: str) -> None:
         for client in (first, second, first):
             assert (await client.post("/graphql", json=QUERY)).status_code == 200
         assert_rate_limited(await second.post("/graphql", json=QUERY))
+
+
+@pytest.mark.parametrize(
+    ("configured", "effective"),
+    [({}, SERVE_CLIENT_RATE), ({"client_rate": ""}, ""), ({"client_rate": "5/second"}, "5/second")],
+)
+def test_serve_limits_each_client_unless_told_otherwise(
+    configured: dict[str, str], effective: str
+) -> None:
+    settings = Settings.model_validate({"limits": configured})
+    assert serve_defaults(settings).limits.client_rate == effective
+
+
+def test_an_app_built_directly_leaves_the_client_rate_off() -> None:
+    assert RateLimits(gateway_settings().limits).client is None

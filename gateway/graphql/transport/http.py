@@ -34,6 +34,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.auth import Authenticator, AuthError, Principal, www_authenticate
 from gateway.bounded_json import DEFAULT_MAX_DEPTH
+from gateway.client_caps import ClientCaps, OverCap
 from gateway.graphql.context import Context
 from gateway.graphql.errors import ErrorCode
 from gateway.graphql.persisted import DocumentRefused, PersistedDocuments
@@ -54,7 +55,7 @@ from gateway.graphql.transport.uploads import (
     is_multipart,
     params_from_multipart,
 )
-from gateway.ratelimit import RateLimited, RateLimits
+from gateway.ratelimit import RateLimited, RateLimits, client_key
 from gateway.settings import TrustedDocumentSettings
 
 __all__ = ["GraphQLHTTP", "error_body"]
@@ -120,18 +121,16 @@ def _ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _client_key(request: Request, principal: Principal) -> tuple[str, str]:
-    """Who a request counts against: its token's subject, else its address."""
-    if principal.subject is not None:
-        return ("sub", principal.subject)
-    return ("ip", _ip(request))
-
-
-def _rate_limited(limited: RateLimited, media: MediaType) -> Response:
-    """429 with ``Retry-After``; the body a GraphQL error coded ``RATE_LIMITED``."""
-    body = error_body(str(limited), ErrorCode.RATE_LIMITED)
-    body["errors"][0]["extensions"]["retryAfter"] = limited.retry_after
-    return _json_response(body, media, 429, {"Retry-After": str(limited.retry_after)})
+def _too_many(refusal: RateLimited | OverCap, media: MediaType) -> Response:
+    """429, the body a GraphQL error coded ``RATE_LIMITED``: over a rate, with
+    ``Retry-After`` and ``retryAfter``; over a cap, with ``limit`` (one must end first)."""
+    body = error_body(str(refusal), ErrorCode.RATE_LIMITED)
+    extensions = body["errors"][0]["extensions"]
+    if isinstance(refusal, OverCap):
+        extensions["limit"] = refusal.limit
+        return _json_response(body, media, 429)
+    extensions["retryAfter"] = refusal.retry_after
+    return _json_response(body, media, 429, {"Retry-After": str(refusal.retry_after)})
 
 
 class GraphQLHTTP:
@@ -148,6 +147,7 @@ class GraphQLHTTP:
         max_json_depth: int = DEFAULT_MAX_DEPTH,
         rate_limits: RateLimits | None = None,
         persisted: PersistedDocuments | None = None,
+        caps: ClientCaps | None = None,
     ) -> None:
         self._schema = schema
         self._persisted = persisted or PersistedDocuments(TrustedDocumentSettings())
@@ -157,6 +157,7 @@ class GraphQLHTTP:
         self._uploads = uploads or UploadLimits()
         self._max_json_depth = max_json_depth
         self._rate_limits = rate_limits
+        self._caps = caps
 
     async def handle(self, request: Request) -> Response:
         """Answer one ``GET`` or ``POST`` request."""
@@ -170,8 +171,8 @@ class GraphQLHTTP:
         body_media = MediaType.JSON if media is MediaType.EVENT_STREAM else media
         try:
             return await self._answer(request, media)
-        except RateLimited as limited:
-            return _rate_limited(limited, body_media)
+        except (RateLimited, OverCap) as refusal:
+            return _too_many(refusal, body_media)
         except AuthError as error:
             await self._failed_authentication(request)
             challenge = {"WWW-Authenticate": www_authenticate(error)}
@@ -202,18 +203,21 @@ class GraphQLHTTP:
         if limits is not None:
             await limits.check(limits.auth_failures, "failed authentications", _ip(request))
         principal = await self._authenticator.authenticate(request.headers.get("authorization"))
+        client = client_key(principal, _ip(request))
         if limits is not None:
-            await limits.hit(limits.client, "requests", *_client_key(request, principal))
+            await limits.hit(limits.client, "requests", *client)
         params = self._persisted.resolve(await self._params(request))
         context = self._context(request, principal)
         allowed = _allowed_operations(request.method, media)
         if media is MediaType.EVENT_STREAM:
+            hold = self._caps.operations.take(client) if self._caps is not None else None
             return sse_response(
                 self._schema,
                 params,
                 context,
                 allowed=allowed,
                 heartbeat_seconds=self._heartbeat_seconds,
+                hold=hold,
             )
         result = await self._execute(params, context, allowed)
         return result_response(result, media)

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from strawberry.extensions import SchemaExtension
 
 from gateway.auth import Authenticator
+from gateway.client_caps import ClientCaps
 from gateway.graphql.persisted import PersistedDocuments
 from gateway.graphql.schema.build import build_schema
 from gateway.graphql.transport.delivery import SharedPayloads
@@ -27,12 +28,15 @@ def build_graphql_router(
     payloads: SharedPayloads | None = None,
     rate_limits: RateLimits | None = None,
     traced: tuple[type[SchemaExtension], ...] = (),
+    caps: ClientCaps | None = None,
 ) -> APIRouter:
     """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own.
 
     ``payloads`` is where WebSocket subscriptions share their executed events; ``traced``
-    adds the tracing extension to the gateway's own schema.
+    adds the tracing extension to the gateway's own schema; ``caps`` counts what each client
+    holds open over WebSocket and SSE.
     """
+    caps = caps or ClientCaps(settings.limits)
     if schema is None:
         introspection = settings.introspection is True
         schema = build_schema(settings.limits, introspection=introspection, traced=traced)
@@ -50,6 +54,7 @@ def build_graphql_router(
         max_json_depth=settings.limits.max_json_depth,
         rate_limits=rate_limits,
         persisted=persisted,
+        caps=caps,
     )
     websocket = GraphQLWebSocket(
         schema,
@@ -60,6 +65,8 @@ def build_graphql_router(
         allowed_origins=settings.cors_origins,
         payloads=payloads or SharedPayloads(),
         persisted=persisted,
+        rate_limits=rate_limits,
+        caps=caps,
     )
     router = APIRouter()
     router.add_api_route(

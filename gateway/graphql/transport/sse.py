@@ -9,16 +9,18 @@ Errors found before execution (parse, validation) arrive as a ``next`` event wit
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing
 
 import strawberry
+from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 from strawberry.http import process_result
 from strawberry.http.streaming import SSETransport, merge_stream_with_heartbeat
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from gateway.client_caps import Hold
 from gateway.graphql.context import Context
 from gateway.graphql.transport.media import GraphQLParams
 
@@ -36,8 +38,13 @@ def sse_response(
     *,
     allowed: Iterable[OperationType],
     heartbeat_seconds: float,
+    hold: Hold | None = None,
 ) -> StreamingResponse:
-    """A streaming response running ``params`` as an event stream."""
+    """A streaming response running ``params`` as an event stream.
+
+    ``hold`` (the client's slot for this stream) is given back when the stream ends, however
+    it ends: finished, failed, or the client gone.
+    """
     transport = SSETransport(heartbeat_interval=heartbeat_seconds)
     allowed = tuple(allowed)
 
@@ -63,4 +70,18 @@ def sse_response(
         interval=heartbeat_seconds,
         send_initial_heartbeat=False,
     )
-    return StreamingResponse(stream(), headers=dict(transport.headers))
+    if hold is None:
+        return StreamingResponse(stream(), headers=dict(transport.headers))
+    return StreamingResponse(
+        _releasing(stream(), hold),
+        headers=dict(transport.headers),
+        background=BackgroundTask(hold.release),
+    )
+
+
+async def _releasing(source: AsyncIterator[str], hold: Hold) -> AsyncGenerator[str, None]:
+    try:
+        async for chunk in source:
+            yield chunk
+    finally:
+        hold.release()

@@ -5,7 +5,9 @@ authentication in the ``connection_init`` payload (no credentials: close 4401, r
 credentials: close 4403; ``graphql-ws`` sends ``connection_error`` first; close 4401 again
 when the token expires), a limit on the wait
 for ``connection_init`` (close 4408), server keepalive (``ping`` on graphql-transport-ws,
-``ka`` on graphql-ws) and a coded error for an operation over the per-connection limit.
+``ka`` on graphql-ws), a coded error (``RATE_LIMITED``) for an operation over the
+per-connection limit, the client's request rate or its cap of running operations, and
+close 4429 for a connection over the client's cap of connections (``client_caps``).
 Browsers on other origins are refused at the handshake unless listed in
 ``GATEWAY_CORS_ORIGINS`` (clients that send no ``Origin`` are not browsers).
 """
@@ -51,8 +53,9 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 
 from gateway import bounded_json
 from gateway.auth import ANONYMOUS_ALL, NOBODY, Authenticator, AuthError
+from gateway.client_caps import ClientCaps, Hold, OverCap
 from gateway.graphql.context import Context
-from gateway.graphql.errors import ErrorCode
+from gateway.graphql.errors import ErrorCode, GatewayError
 from gateway.graphql.persisted import DocumentRefused, PersistedDocuments
 from gateway.graphql.transport.delivery import (
     FRAME_DELIVERY,
@@ -62,6 +65,7 @@ from gateway.graphql.transport.delivery import (
 )
 from gateway.graphql.transport.media import RequestError, params_from_mapping
 from gateway.observability.metrics import WEBSOCKETS
+from gateway.ratelimit import RateLimited, RateLimits, client_key
 from gateway.settings import EventSettings, LimitSettings, TrustedDocumentSettings
 
 __all__ = ["GraphQLWebSocket"]
@@ -71,6 +75,7 @@ log = logging.getLogger("gateway.graphql.transport.ws")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_INIT_TIMEOUT = 4408
+CLOSE_OVER_CAP = 4429
 CLIENT_GONE_GRACE_SECONDS = 30.0
 
 
@@ -97,6 +102,14 @@ async def _send_text(socket: WebSocket, text: str) -> None:
         raise WebSocketDisconnected from exc
 
 
+def _release_when_done(hold: Hold, task: asyncio.Task[Any] | None) -> None:
+    """Give ``hold`` back when the operation's ``task`` ends (now, if it never started)."""
+    if task is None:
+        hold.release()
+    else:
+        task.add_done_callback(lambda _: hold.release())
+
+
 def _payload(message: dict[str, Any]) -> object:
     payload = message.get("payload")
     return {} if payload is None else payload
@@ -107,6 +120,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     keepalive_task: asyncio.Task[None] | None = None
     expiry_task: asyncio.Task[None] | None = None
+    connection_hold: Hold | None = None
     client_left = False
 
     @property
@@ -118,8 +132,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if isinstance(payload, dict) and not self.connection_init_received:
             try:
                 await self.gateway.authenticate(self.context, payload)
+                self.connection_hold = self.gateway.hold_connection(self.context)
             except AuthError as error:
-                await self._refuse(error)
+                await self._refuse(_close_code(error), str(error))
+                return
+            except OverCap as over:
+                await self._refuse(CLOSE_OVER_CAP, str(over))
                 return
             self.expiry_task = self.gateway.close_at_expiry(self.websocket, payload)
         normalized = cast(ConnectionInitMessage, {"type": "connection_init", "payload": payload})
@@ -127,10 +145,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self.connection_acknowledged and self.keepalive_task is None:
             self.keepalive_task = asyncio.create_task(self._keepalive())
 
-    async def _refuse(self, error: AuthError) -> None:
+    async def _refuse(self, code: int, reason: str) -> None:
         if self.connection_init_timeout_task:
             self.connection_init_timeout_task.cancel()
-        await self.websocket.close(code=_close_code(error), reason=str(error)[:100])
+        await self.websocket.close(code=code, reason=reason[:100])
 
     async def _keepalive(self) -> None:
         with contextlib.suppress(WebSocketDisconnected):
@@ -139,15 +157,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.send_message({"type": "ping"})
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        limit = self.max_subscriptions_per_connection
-        busy = len(self.operations)
-        if (
-            self.connection_acknowledged
-            and message["id"] not in self.operations
-            and limit
-            and busy >= limit
-        ):
-            error = _limit_error(limit)
+        if not self.connection_acknowledged or message["id"] in self.operations:
+            await super().handle_subscribe(message)  # closes the socket
+            return
+        try:
+            hold = await self.gateway.admit(self.context, len(self.operations))
+        except GraphQLError as error:
             await self.send_message(
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
@@ -162,6 +177,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             message = cast(SubscribeMessage, resolved)
         with self.gateway.delivering(self.websocket, message, "next"):
             await super().handle_subscribe(message)
+        operation = self.operations.get(message["id"])
+        _release_when_done(hold, operation.task if operation is not None else None)
 
     async def handle_task_exception(self, error: Exception) -> None:
         """A send to a client that has left ends its operations: one debug line, not an error."""
@@ -177,6 +194,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self.connection_hold is not None:
+            self.connection_hold.release()
         await super().shutdown()
 
 
@@ -186,6 +205,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     init_received = False
     client_left = False
     expiry_task: asyncio.Task[None] | None = None
+    connection_hold: Hold | None = None
 
     @property
     def gateway(self) -> GraphQLWebSocket:
@@ -201,6 +221,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            if self.connection_hold is not None:
+                self.connection_hold.release()
 
     async def _init_timeout(self) -> None:
         await asyncio.sleep(self.gateway.init_wait_seconds)
@@ -211,20 +233,23 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def handle_connection_init(self, message: LegacyInitMessage) -> None:
         self.init_received = True
         payload = _payload(cast(dict[str, Any], message))
-        if isinstance(payload, dict):
+        if isinstance(payload, dict) and self.connection_hold is None:
             try:
                 await self.gateway.authenticate(self.context, payload)
+                self.connection_hold = self.gateway.hold_connection(self.context)
             except AuthError as error:
-                await self._refuse(error)
+                await self._refuse(_close_code(error), str(error), ErrorCode.UNAUTHENTICATED)
+                return
+            except OverCap as over:
+                await self._refuse(CLOSE_OVER_CAP, str(over), ErrorCode.RATE_LIMITED)
                 return
             self.expiry_task = self.gateway.close_at_expiry(self.websocket, payload)
         await super().handle_connection_init(message)
 
-    async def _refuse(self, error: AuthError) -> None:
-        code = ErrorCode.UNAUTHENTICATED.value
-        payload: dict[str, object] = {"message": str(error), "extensions": {"code": code}}
+    async def _refuse(self, close_code: int, message: str, code: ErrorCode) -> None:
+        payload: dict[str, object] = {"message": message, "extensions": {"code": code.value}}
         await self.send_message(ConnectionErrorMessage(type="connection_error", payload=payload))
-        await self.websocket.close(code=_close_code(error), reason=str(error)[:100])
+        await self.websocket.close(code=close_code, reason=message[:100])
 
     async def handle_async_results(
         self,
@@ -247,15 +272,15 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
                 log.debug("client left while its subscriptions were sending")
 
     async def handle_start(self, message: StartMessage) -> None:
-        limit = self.max_subscriptions_per_connection
-        busy = len(self.tasks)
-        if (
-            self.connection_acknowledged
-            and message["id"] not in self.tasks
-            and limit
-            and busy >= limit
-        ):
-            payload = _limit_error(limit).formatted
+        if not self.connection_acknowledged:
+            await super().handle_start(message)  # closes the socket
+            return
+        if message["id"] in self.tasks:  # a restart: the operation it replaces ends first
+            await self.cleanup_operation(message["id"])
+        try:
+            hold = await self.gateway.admit(self.context, len(self.tasks))
+        except GraphQLError as error:
+            payload = error.formatted
             await self.send_message({"type": "error", "id": message["id"], "payload": payload})
             return
         if self.connection_acknowledged:
@@ -268,6 +293,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             message = cast(StartMessage, resolved)
         with self.gateway.delivering(self.websocket, message, "data"):
             await super().handle_start(message)
+        _release_when_done(hold, self.tasks.get(message["id"]))
 
 
 def _token_expiry(payload: Mapping[str, object]) -> float | None:
@@ -307,6 +333,8 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         limits: LimitSettings | None = None,
         leeway_seconds: float = 0.0,
         persisted: PersistedDocuments | None = None,
+        rate_limits: RateLimits | None = None,
+        caps: ClientCaps | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -326,6 +354,8 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self.init_wait_seconds = events.connection_init_wait_seconds
         self.limits = limits or LimitSettings()
         self.persisted = persisted or PersistedDocuments(TrustedDocumentSettings())
+        self.rate_limits = rate_limits
+        self.caps = caps or ClientCaps(self.limits)
 
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
@@ -400,6 +430,43 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         except RequestError:
             return dict(message)
         return {**message, "payload": {**payload, "query": params.query}}
+
+    @staticmethod
+    def client_of(context: Context) -> tuple[str, str]:
+        """The key the connection's client is counted by (``ratelimit.client_key``)."""
+        request = context.request
+        address = request.client.host if request is not None and request.client else "unknown"
+        return client_key(context.principal, address)
+
+    def hold_connection(self, context: Context) -> Hold:
+        """The connection's place in its client's cap; ``OverCap`` when it is full."""
+        try:
+            return self.caps.connections.take(self.client_of(context))
+        except OverCap:
+            log.info("WebSocket closed: its client holds too many connections")
+            raise
+
+    async def admit(self, context: Context, running: int) -> Hold:
+        """A slot for one more operation of a connection running ``running`` already.
+
+        ``GraphQLError`` coded ``RATE_LIMITED`` over the per-connection limit, the client's
+        request rate (with ``retryAfter``) or its cap of running operations (with ``limit``).
+        """
+        limit = self.max_subscriptions_per_connection
+        if limit and running >= limit:
+            raise _limit_error(limit)
+        key = self.client_of(context)
+        limits = self.rate_limits
+        if limits is not None:
+            try:
+                await limits.hit(limits.client, "requests", *key)
+            except RateLimited as limited:
+                code = ErrorCode.RATE_LIMITED
+                raise GatewayError(str(limited), code, retryAfter=limited.retry_after) from None
+        try:
+            return self.caps.operations.take(key)
+        except OverCap as over:
+            raise GatewayError(str(over), ErrorCode.RATE_LIMITED, limit=over.limit) from None
 
     async def authenticate(self, context: Context, payload: dict[str, object]) -> None:
         """Set the connection's principal from a ``connection_init`` payload."""

@@ -134,7 +134,9 @@ async def received_ids(sub: Subscription) -> set[str]:
 
 async def test_a_burst_of_graphql_subscriptions_all_start(redis_prefix: str) -> None:
     events = {"redis_prefix": redis_prefix, "max_subscriptions_per_connection": BURST + 1}
-    with live_server(gateway_settings(redis_url=REDIS_URL, events=events)) as base:
+    limits = {"max_subscriptions_per_client": BURST}
+    settings = gateway_settings(redis_url=REDIS_URL, events=events, limits=limits)
+    with live_server(settings) as base:
         async with subscribe(base) as sub:
             for op_id in range(2, BURST + 1):
                 await sub.ws.send(subscribe_message(op_id))

@@ -3,14 +3,18 @@ provider, unavailable bus. Accepted duplicates publish once."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import httpx
 import pytest
 
 from providers import EventType, WebhookDelivery
+from providers.videosdk.fake import FakeVideoSDK
 from tests.gateway.events.deliveries import Gateway, gateway, json_delivery
 from tests.support import gateway_settings
 
@@ -206,3 +210,25 @@ async def test_session_store_down_during_verification_is_503_and_publishes_nothi
         assert response.headers["retry-after"] == "5"
         assert gw.services.ingest.stats.unavailable == 1
         assert gw.services.ingest.stats.published == 0
+
+
+def session_started(start: datetime) -> dict[str, object]:
+    data = {"sessionId": "s-1", "meetingId": "room-1", "start": start.isoformat()}
+    return {"webhookType": "session-started", "data": data}
+
+
+async def test_a_signed_delivery_replayed_after_the_dedupe_window_is_401() -> None:
+    window = 1.0
+    events = {"dedupe_seconds": window, "retention_seconds": window}
+    async with gateway(gateway_settings(events=events)) as gw:
+        videosdk = cast(FakeVideoSDK, gw.sandbox("videosdk"))
+        captured = videosdk.deliver(session_started(datetime.now(UTC)))
+        assert (await gw.post("videosdk", captured)).status_code == 204
+        await asyncio.sleep(window + 0.2)
+        replayed = await gw.post("videosdk", captured)
+        assert replayed.status_code == 401
+        assert gw.services.ingest.stats.rejected_auth == 1
+        # dated before the window: refused without a first delivery
+        dated = session_started(datetime.now(UTC) - timedelta(seconds=30))
+        assert (await gw.post("videosdk", videosdk.deliver(dated))).status_code == 401
+        assert gw.services.ingest.stats.published == 1

@@ -7,6 +7,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -201,6 +202,18 @@ def test_bad_signature_is_refused(headers: dict[str, str]) -> None:
         parse_delivery(
             delivery(body, headers=headers), token=TOKEN, signature_secret=SECRET, now=1_790_000_000
         )
+
+
+def test_a_signature_issued_before_the_replay_window_is_refused() -> None:
+    body = b'{"event": "room:expired", "room_id": "r"}'
+    now, window = 1_790_000_000, 600.0
+    for issued, accepted in ((now - 599, True), (now - 601, False)):
+        captured = replace(delivery(body, headers=signed(body, iat=issued)), max_age_seconds=window)
+        if accepted:
+            assert parse_delivery(captured, token=TOKEN, signature_secret=SECRET, now=now)
+            continue
+        with pytest.raises(WebhookAuthError, match="replay"):
+            parse_delivery(captured, token=TOKEN, signature_secret=SECRET, now=now)
 
 
 def test_refusals_never_echo_secrets() -> None:
