@@ -153,8 +153,27 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+REQUIRE_TENANT_ENV = "GATEWAY_AUTH__REQUIRE_TENANT"
+
+
+def _serve_settings(settings: Settings) -> Settings:
+    """``serve``'s defaults: with JWT auth an unset ``REQUIRE_TENANT`` is on.
+
+    Worker processes build their app from the environment, so the resolved value is also
+    put there for them to read.
+    """
+    auth = settings.auth
+    if auth.require_tenant is not None:
+        return settings
+    required = auth.mode is AuthMode.JWT
+    os.environ[REQUIRE_TENANT_ENV] = str(required).lower()
+    return settings.model_copy(
+        update={"auth": auth.model_copy(update={"require_tenant": required})}
+    )
+
+
 def _serve(args: argparse.Namespace) -> None:
-    settings = _load_settings()
+    settings = _serve_settings(_load_settings())
     if settings.auth.mode is None:
         if not args.insecure:
             _fail(NO_AUTH)
@@ -190,7 +209,9 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _dev(args: argparse.Namespace) -> None:
-    settings = _load_settings(sandbox=True, redis_url=None, auth={"mode": AuthMode.NONE})
+    settings = _load_settings(
+        sandbox=True, redis_url=None, auth={"mode": AuthMode.NONE, "require_tenant": False}
+    )
     if settings.introspection is None:
         # GraphiQL's docs and completion need introspection
         settings = settings.model_copy(update={"introspection": True})
