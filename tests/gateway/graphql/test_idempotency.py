@@ -152,3 +152,34 @@ async def test_subjects_and_keys_cannot_combine_into_anothers_scope() -> None:
         posts = creates(gw)
     assert one["createRoom"]["id"] != two["createRoom"]["id"]
     assert posts == 2
+
+
+async def test_the_same_key_in_two_tenants_makes_two_rooms() -> None:
+    variables = room_input(str(uuid.uuid4()))
+    async with gateway(jwt_settings()) as gw:
+        acme = await gw.data(CREATE, variables, token=_token(sub="same", tenant="acme"))
+        globex = await gw.data(CREATE, variables, token=_token(sub="same", tenant="globex"))
+        again = await gw.data(CREATE, variables, token=_token(sub="other", tenant="acme"))
+        posts = creates(gw)
+    assert acme["createRoom"]["id"] != globex["createRoom"]["id"]
+    assert again == acme  # keys are the tenant's: its other users retry the same create
+    assert posts == 2
+
+
+async def test_tokens_without_a_subject_share_keys_only_within_their_tenant() -> None:
+    variables = room_input(str(uuid.uuid4()))
+    async with gateway(jwt_settings()) as gw:
+        first = await gw.data(CREATE, variables, token=_token(jti="one", tenant="acme"))
+        second = await gw.data(CREATE, variables, token=_token(jti="two", tenant="globex"))
+        retry = await gw.data(CREATE, variables, token=_token(jti="three", tenant="acme"))
+        posts = creates(gw)
+    assert first["createRoom"]["id"] != second["createRoom"]["id"]
+    assert retry == first
+    assert posts == 2
+
+
+async def test_a_tenant_cannot_name_its_way_into_a_subjects_keys() -> None:
+    async with gateway(jwt_settings()) as gw:
+        subject = await gw.data(CREATE, room_input("k"), token=_token(sub="@acme"))
+        tenant = await gw.data(CREATE, room_input("k"), token=_token(tenant="acme"))
+    assert subject["createRoom"]["id"] != tenant["createRoom"]["id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.auth import ALL_SCOPES, Scope
+from gateway.auth import ALL_SCOPES
 from tests.gateway.graphql.helpers import Gateway
 from tests.support import make_token
 
@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: every scope a tenant's client may hold (not the operator's tenants:all)
-TENANT_SCOPES = " ".join(sorted(ALL_SCOPES - {Scope.TENANTS_ALL}))
+TENANT_SCOPES = " ".join(sorted(ALL_SCOPES - {"tenants:all"}))
 
 CREATE = """
 mutation($input: CreateRoomInput!) { createRoom(input: $input) { id nativeId } }
@@ -60,7 +60,7 @@ def tenant(name: str, **claims: Any) -> str:
 
 def operator() -> str:
     """An operator's token: every scope, tenants:all, no tenant."""
-    return make_token(" ".join(sorted(ALL_SCOPES)))
+    return make_token(" ".join(sorted(ALL_SCOPES | {"tenants:all"})))
 
 
 def without_tenant() -> str:
