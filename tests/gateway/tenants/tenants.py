@@ -68,8 +68,12 @@ def without_tenant() -> str:
     return make_token(TENANT_SCOPES)
 
 
-async def create_room(gw: Gateway, token: str, name: str = "Standup") -> dict[str, Any]:
-    """A new Vonage sandbox room created with ``token``: its ``id`` and ``nativeId``."""
-    variables = {"input": {"provider": "VONAGE", "displayName": name, **_LONG_TERM}}
+async def create_room(
+    gw: Gateway, token: str, provider: str = "VONAGE", **fields: Any
+) -> dict[str, Any]:
+    """A new sandbox room (Vonage: long-term) created with ``token``: its ``id`` and
+    ``nativeId``."""
+    kind = _LONG_TERM if provider == "VONAGE" else {}
+    variables = {"input": {"provider": provider, "displayName": "Standup", **kind, **fields}}
     room: dict[str, Any] = (await gw.data(CREATE, variables, token))["createRoom"]
     return room
