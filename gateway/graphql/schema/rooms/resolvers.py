@@ -29,7 +29,8 @@ _ROOMS_DOC = (
     "concurrently. Order: newest createdAt first, rooms without one last, ties by id, within "
     "each provider and across them; walking every page returns each room exactly once. "
     "A provider that fails or runs out of time is reported in `failures`; the others' "
-    "rooms are still returned. `first` is 1 to 100."
+    "rooms are still returned. `first` is 1 to 100. A tenant's token is shown its tenant's "
+    "rooms only: a page may hold fewer than `first`, even none, while `hasNextPage` is true."
 )
 
 
