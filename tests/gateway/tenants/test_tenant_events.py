@@ -1,14 +1,18 @@
 """Events reach only the subscribers who see their room: roomEvents and roomState over a
-real WebSocket, live and replayed with ``after``, lifecycle and webhook events alike."""
+real WebSocket (and a replay over Server-Sent Events), live and replayed with ``after``,
+lifecycle and webhook events alike."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from gateway.app import create_app
-from tests.gateway.events.wsclient import subscribe, wait_for_subscribers
+from tests.gateway.events.wsclient import ROOM_EVENTS, subscribe, wait_for_subscribers
 from tests.gateway.tenants.live import create_live_room, join_event
 from tests.gateway.tenants.tenants import operator, tenant, without_tenant
 from tests.support import jwt_settings, live_server
@@ -118,3 +122,42 @@ async def test_room_state_follows_only_a_room_the_tenant_sees() -> None:
     assert first["event"] is None
     assert {update["event"]["roomId"] for update in updates} == {mine["id"]}
     assert updates[-1]["state"]["participants"] == [{"name": "Ann"}]
+
+
+async def sse_events(base: str, token: str, after: str, count: int) -> list[dict[str, Any]]:
+    """The first ``count`` events of ``roomEvents(after:)`` over Server-Sent Events, then
+    nothing more for half a second."""
+    body = {"query": ROOM_EVENTS, "variables": {"after": after}}
+    headers = {"accept": "text/event-stream", "authorization": f"Bearer {token}"}
+    events: list[dict[str, Any]] = []
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=10) as http,
+        http.stream("POST", "/graphql", json=body, headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        lines = response.aiter_lines()
+        try:
+            while True:
+                wait = 5.0 if len(events) < count else 0.5
+                line = await asyncio.wait_for(anext(lines), wait)
+                if line.startswith("data:") and '"roomEvents"' in line:
+                    events.append(json.loads(line.removeprefix("data:"))["data"]["roomEvents"])
+        except TimeoutError:
+            pass
+    return events
+
+
+async def test_a_replay_over_server_sent_events_holds_only_the_tenants_events() -> None:
+    app = create_app(jwt_settings())
+    with live_server(app=app) as base:
+        start = app.state.services.bus.start_cursor()
+        mine = await create_live_room(base, tenant("acme"))
+        theirs = await create_live_room(base, tenant("globex"))
+        await join_event(base, theirs["nativeId"], "Gus")
+        await join_event(base, unowned_room(app), "Nia")
+        await join_event(base, mine["nativeId"], "Ann")
+        replayed = await sse_events(base, tenant("acme"), start, 2)
+    assert [(e["type"], e["roomId"]) for e in replayed] == [
+        ("ROOM_CREATED", mine["id"]),
+        ("PARTICIPANT_JOINED", mine["id"]),
+    ]
