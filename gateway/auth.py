@@ -43,6 +43,8 @@ class Scope:
     SESSIONS_READ = "sessions:read"
     SESSIONS_WRITE = "sessions:write"
     WEBHOOKS_ADMIN = "webhooks:admin"
+    #: an operator's: every tenant's rooms (and rooms of no recorded tenant) and their events
+    TENANTS_ALL = "tenants:all"
 
 
 ALL_SCOPES = frozenset(
@@ -84,6 +86,8 @@ class Authenticator:
     def __init__(self, settings: AuthSettings) -> None:
         self._settings = settings
         self.enabled = settings.mode is AuthMode.JWT
+        #: unset counts as not required (``gateway serve`` resolves it before building the app)
+        self._require_tenant = settings.require_tenant is True
         self._key: Any = None
         self._algorithm = "HS256"
         self._jwks: JwksKeys | None = None
@@ -103,6 +107,8 @@ class Authenticator:
         claims = await self._decode(_bearer_token(authorization))
         subject = claims.get("sub")
         tenant = claims.get(self._settings.tenant_claim)
+        if tenant is None and self._require_tenant:
+            raise AuthError(f"token lacks the '{self._settings.tenant_claim}' claim")
         return Principal(
             subject=str(subject) if subject is not None else None,
             scopes=_scopes(claims),

@@ -158,13 +158,19 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+REQUIRE_TENANT_ENV = f"{ENV_PREFIX}AUTH__REQUIRE_TENANT"
+CLIENT_RATE_ENV = f"{ENV_PREFIX}LIMITS__CLIENT_RATE"
+
+
 def serve_defaults(settings: Settings) -> Settings:
     """``settings`` with the defaults of ``gateway serve``: a client rate unless one is set
-    (an empty value turns it off)."""
-    if settings.limits.client_rate is not None:
-        return settings
-    limits = settings.limits.model_copy(update={"client_rate": SERVE_CLIENT_RATE})
-    return settings.model_copy(update={"limits": limits})
+    (an empty value turns it off), and with JWT auth an unset ``REQUIRE_TENANT`` on."""
+    limits, auth = settings.limits, settings.auth
+    if limits.client_rate is None:
+        limits = limits.model_copy(update={"client_rate": SERVE_CLIENT_RATE})
+    if auth.require_tenant is None:
+        auth = auth.model_copy(update={"require_tenant": auth.mode is AuthMode.JWT})
+    return settings.model_copy(update={"limits": limits, "auth": auth})
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -193,7 +199,8 @@ def _serve(args: argparse.Namespace) -> None:
     if settings.metrics.enabled:
         _multiprocess_metrics()
     # workers read the environment, not these settings
-    os.environ.setdefault(f"{ENV_PREFIX}LIMITS__CLIENT_RATE", str(settings.limits.client_rate))
+    os.environ.setdefault(CLIENT_RATE_ENV, str(settings.limits.client_rate))
+    os.environ.setdefault(REQUIRE_TENANT_ENV, str(settings.auth.require_tenant).lower())
     # each worker process builds its app (and reads the same environment) itself; a worker
     # still importing on a busy host must not be killed as hung (uvicorn allows 5 s)
     uvicorn.run(
@@ -206,7 +213,9 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _dev(args: argparse.Namespace) -> None:
-    settings = _load_settings(sandbox=True, redis_url=None, auth={"mode": AuthMode.NONE})
+    settings = _load_settings(
+        sandbox=True, redis_url=None, auth={"mode": AuthMode.NONE, "require_tenant": False}
+    )
     if settings.introspection is None:
         # GraphiQL's docs and completion need introspection
         settings = settings.model_copy(update={"introspection": True})

@@ -15,6 +15,7 @@ from gateway.events.lifecycle import RoomLifecycle
 from gateway.outbound import Outbound, create_endpoint_store
 from gateway.settings import Settings
 from gateway.state import StateProjector, StateStore, create_state_store
+from gateway.tenancy import RoomOwnership
 from providers import (
     REGISTRY,
     Capability,
@@ -60,9 +61,11 @@ class Services:
     room_states: StateProjector = field(init=False)
     outbound: Outbound = field(init=False)
     lifecycle: RoomLifecycle = field(init=False)
+    ownership: RoomOwnership = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ingest = WebhookIngest(self.bus, self.adapter)
+        self.ownership = RoomOwnership(self.store, self.settings.room_tenant_ttl_seconds)
+        self.ingest = WebhookIngest(self.bus, self.adapter, self.ownership.cached_owner)
         self.lifecycle = RoomLifecycle(self.bus)
         self.room_states = StateProjector(
             self.bus, self.state_store, self.settings.state, _history_providers()

@@ -106,6 +106,11 @@ class AuthSettings(BaseModel):
     tenant_claim: str = Field(
         default="tenant", min_length=1, description="the JWT claim that names the caller's tenant"
     )
+    require_tenant: bool | None = Field(
+        default=None,
+        description="refuse tokens without the tenant claim; unset: on in `gateway serve` "
+        "with JWT auth, off in `gateway dev` and in an app built directly",
+    )
     leeway_seconds: float = Field(default=30.0, ge=0)
     jwks_url: str | None = Field(
         default=None,
@@ -493,6 +498,13 @@ class Settings(BaseSettings):
     )
     cache_ttl_seconds: float = Field(default=30.0, ge=0)
     idempotency_ttl_seconds: float = Field(default=86_400.0, gt=0)
+    room_tenant_ttl_seconds: float = Field(
+        default=365 * 24 * 3600.0,
+        gt=0,
+        le=10 * 365 * 24 * 3600.0,
+        description="how long the tenant that created a room is remembered (after that the "
+        "room has no recorded tenant: only tenants:all tokens see it)",
+    )
     sandbox: bool = Field(default=False, description="serve unconfigured providers from sandboxes")
     graphiql: bool = True
     introspection: bool | None = Field(

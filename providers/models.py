@@ -470,7 +470,8 @@ class MeetingEvent:
     a ``RecordingStatus`` name (``STARTING``, ``RECORDING``, ``STOPPING``, ``PROCESSING``,
     ``READY``, ``FAILED``), for streams ``STARTING``, ``LIVE``, ``PLAYABLE``, ``STOPPING``,
     ``STOPPED`` or ``FAILED``. ``room`` is set on lifecycle events only: the room as the
-    gateway's mutation returned it.
+    gateway's mutation returned it. ``tenant`` is the room's tenant, stamped by the gateway
+    when it publishes the event (``None``: the room has no recorded tenant).
     """
 
     id: str
@@ -494,6 +495,7 @@ class MeetingEvent:
     stream_kind: StreamKind | None = None
     transcription_id: str | None = None
     room: Room | None = None
+    tenant: str | None = None
 
     @property
     def room_id(self) -> str | None:

@@ -9,8 +9,8 @@ so the provider retries the delivery later.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +44,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("gateway.events.ingest")
+
+
+#: the tenant of a room, by (provider, native id); ``None``: no recorded tenant
+OwnerLookup = Callable[[str, str], Awaitable[str | None]]
 
 
 class UnknownProvider(Exception):
@@ -91,16 +95,19 @@ def _utc_now() -> datetime:
 
 
 class WebhookIngest:
-    """Verify a delivery with its provider's adapter and publish what it yields."""
+    """Verify a delivery with its provider's adapter, stamp each event with its room's
+    tenant (``owners``), and publish what it yields."""
 
     def __init__(
         self,
         bus: EventBus,
         adapters: Callable[[str], ProviderAdapter[Any]],
+        owners: OwnerLookup,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._bus = bus
         self._adapters = adapters
+        self._owners = owners
         self._clock = clock
         self.stats = IngestStats()
 
@@ -144,7 +151,22 @@ class WebhookIngest:
             message = f"{provider}: verification could not complete"
             raise self._unavailable(provider, message) from exc
         WEBHOOKS_VERIFIED.labels(provider).inc()
-        return await self._publish(provider, events)
+        try:
+            stamped = await self._stamped(events)
+        except Exception as exc:
+            log.exception("webhook for %s: the rooms' tenants could not be read", provider)
+            raise self._unavailable(provider, f"{provider}: the room store failed") from exc
+        return await self._publish(provider, stamped)
+
+    async def _stamped(self, events: list[MeetingEvent]) -> list[MeetingEvent]:
+        """The events, each with the tenant of its room."""
+        # one by one: a delivery holds few events, mostly of one room (cached after the first)
+        return [replace(event, tenant=await self._owner(event)) for event in events]
+
+    async def _owner(self, event: MeetingEvent) -> str | None:
+        if event.room_native_id is None:
+            return None
+        return await self._owners(event.provider, event.room_native_id)
 
     def rejected_too_large(self, provider: str) -> None:
         """Count a delivery refused for its size (before it was read)."""

@@ -39,9 +39,14 @@ def _utc_now() -> datetime:
 
 
 def lifecycle_event(
-    event_type: EventType, room: Room, operation_key: str, occurred_at: datetime
+    event_type: EventType,
+    room: Room,
+    operation_key: str,
+    occurred_at: datetime,
+    tenant: str | None = None,
 ) -> MeetingEvent:
-    """The event of one room change; the same ``operation_key`` gives the same id."""
+    """The event of one room change (of ``tenant``'s room); the same ``operation_key``
+    gives the same id."""
     if event_type not in LIFECYCLE_EVENT_TYPES:
         raise ValueError(f"{event_type.value} is not a room lifecycle event")
     operation = _OPERATIONS[event_type]
@@ -55,6 +60,7 @@ def lifecycle_event(
         room_native_id=room.native_id,
         occurred_at=occurred_at,
         room=room,
+        tenant=tenant,
     )
 
 
@@ -84,10 +90,13 @@ class RoomLifecycle:
         self._timeout = timeout
         self.stats = LifecycleStats()
 
-    async def publish(self, event_type: EventType, room: Room, operation_key: str) -> None:
-        """Append the event of this change unless an event of the same operation is there."""
+    async def publish(
+        self, event_type: EventType, room: Room, operation_key: str, tenant: str | None
+    ) -> None:
+        """Append the event of this change to ``tenant``'s room (``None``: a room with no
+        recorded tenant) unless an event of the same operation is there."""
         now = self._clock()
-        event = lifecycle_event(event_type, room, operation_key, now)
+        event = lifecycle_event(event_type, room, operation_key, now, tenant)
         try:
             async with asyncio.timeout(self._timeout):
                 with tracing.publishing([event]):

@@ -42,11 +42,13 @@ class StoredEvent:
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
-    """Which events a subscriber wants; ``None`` means any."""
+    """Which events a subscriber wants; ``None`` means any. ``tenant``: only events of that
+    tenant's rooms (the stamp ``MeetingEvent.tenant``)."""
 
     providers: frozenset[str] | None = None
     room_native_id: str | None = None
     types: frozenset[EventType] | None = None
+    tenant: str | None = None
 
     @classmethod
     def of(
@@ -55,16 +57,19 @@ class EventFilter:
         provider: str | None = None,
         room_native_id: str | None = None,
         types: Collection[EventType] | None = None,
+        tenant: str | None = None,
     ) -> EventFilter:
         return cls(
             providers=None if provider is None else frozenset({provider}),
             room_native_id=room_native_id,
             types=None if types is None else frozenset(types),
+            tenant=tenant,
         )
 
     def matches(self, event: MeetingEvent) -> bool:
         return (
-            (self.providers is None or event.provider in self.providers)
+            (self.tenant is None or event.tenant == self.tenant)
+            and (self.providers is None or event.provider in self.providers)
             and (self.room_native_id is None or event.room_native_id == self.room_native_id)
             and (self.types is None or event.type in self.types)
         )

@@ -3,7 +3,8 @@
 A listing that fans out (``rooms``, ``recordings``, ``themes``, ``dialInNumbers``) costs
 one call per provider asked: one when an argument naming a provider or a resource (hence
 its provider) is given as a literal, every registered provider otherwise (a variable may
-be null, so it counts as absent). A field that reads or changes one resource costs one.
+be null, so it counts as absent). A field that reads or changes one resource costs one
+(``deleteRecording`` two: a tenant's delete first reads the recording to learn its room).
 A nested lookup (``Room.theme``) is memoized per request, so it counts once wherever it
 appears in the document, not once per listed room. Fields not listed cost nothing: they
 read the event log, the room state or the gateway's own store.
@@ -27,6 +28,8 @@ class FieldCost:
     per_provider: bool = False
     #: arguments that, given, leave one provider to ask
     narrowed_by: tuple[str, ...] = ()
+    #: calls to that one provider
+    calls: int = 1
 
 
 _ONE = FieldCost()
@@ -67,12 +70,12 @@ FIELD_COSTS: dict[str, FieldCost] = {
             "uploadThemeLogos",
             "startRecording",
             "stopRecording",
-            "deleteRecording",
             "endSession",
             "removeParticipant",
             "joinRoom",
         )
     },
+    "Mutation.deleteRecording": FieldCost(calls=2),
 }
 
 
@@ -91,4 +94,4 @@ def field_calls(parent: str, node: FieldNode) -> int:
         return 0
     if cost.per_provider and not _narrowed(node, cost.narrowed_by):
         return len(REGISTRY)
-    return 1
+    return cost.calls

@@ -20,6 +20,7 @@ from gateway.outbound.delivery import Sender
 from gateway.outbound.model import DeliveryStatus, Endpoint
 from gateway.outbound.store import EndpointStore
 from gateway.settings import OutboundSettings
+from gateway.tenancy import EVERY_ROOM, Visibility
 from providers import split_global_id
 
 __all__ = ["EndpointWorker", "backoff_seconds", "endpoint_filter", "tenant_sees"]
@@ -35,23 +36,26 @@ def backoff_seconds(attempt: int, settings: OutboundSettings) -> float:
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not a secret
 
 
+def _visibility(tenant: str) -> Visibility:
+    """An endpoint's tenant sees its rooms; the default tenant (``""``: registered by a token
+    without the tenant claim, which sees every room) sees every room."""
+    return Visibility(tenant) if tenant else EVERY_ROOM
+
+
 def endpoint_filter(endpoint: Endpoint) -> EventFilter:
-    """The bus filter of an endpoint's ``types`` and ``roomId``."""
+    """The bus filter of an endpoint's ``types``, ``roomId`` and tenant."""
     types = endpoint.types or None
+    tenant = _visibility(endpoint.tenant).tenant
     if endpoint.room_id is None:
-        return EventFilter.of(types=types)
+        return EventFilter.of(types=types, tenant=tenant)
     provider, native_id = split_global_id(endpoint.room_id)
-    return EventFilter.of(provider=provider, room_native_id=native_id, types=types)
+    return EventFilter.of(provider=provider, room_native_id=native_id, types=types, tenant=tenant)
 
 
 def tenant_sees(tenant: str, stored: StoredEvent) -> bool:
-    """Whether ``tenant`` may see the event's room.
-
-    Rooms record no tenant yet and every tenant reads every room through ``rooms``, so
-    every room's events are visible; this is the one place to narrow when rooms do.
-    """
-    del tenant, stored
-    return True
+    """Whether an endpoint of ``tenant`` may receive the event: by the tenant stamped on it
+    when it was published (the bus filter already applies it; this is the last check)."""
+    return _visibility(tenant).sees(stored.event.tenant)
 
 
 class _Stop(Exception):

@@ -94,7 +94,7 @@ def test_token_given_once_serves_http_and_the_websocket(page: Page, protected: s
     ide.tab("rooms")
     ide.run()
     ide.expect_response("UNAUTHENTICATED")
-    token = make_token(" ".join(sorted(ALL_SCOPES)))
+    token = make_token(" ".join(sorted(ALL_SCOPES)), tenant="acme")
     ide.use_token(token)
     follow_tour(ide)
     assert ide.connection_init()["payload"] == {"authorization": f"Bearer {token}"}

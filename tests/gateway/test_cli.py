@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from tests.support import JWT_SECRET, free_port
+from tests.support import JWT_SECRET, free_port, make_token
 
 GATEWAY = str(Path(sys.executable).parent / "gateway")
 START_TIMEOUT = 30
@@ -105,6 +105,29 @@ def test_serve_with_jwt_auth_demands_tokens() -> None:
     with running("serve", **variables) as (base, _):
         response = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("require", "tenantless_status"), [(None, 401), ("false", 200)])
+def test_serve_with_jwt_auth_requires_the_tenant_claim_unless_told_not_to(
+    require: str | None, tenantless_status: int
+) -> None:
+    variables = {"GATEWAY_AUTH__MODE": "jwt", "GATEWAY_AUTH__JWT_SECRET": JWT_SECRET}
+    if require is not None:
+        variables["GATEWAY_AUTH__REQUIRE_TENANT"] = require
+    body = {"query": "{ __typename }"}
+    with running("serve", **variables) as (base, _):
+        tenantless = httpx.post(f"{base}/graphql", json=body, headers=bearer(make_token()))
+        with_tenant = httpx.post(
+            f"{base}/graphql", json=body, headers=bearer(make_token(tenant="acme"))
+        )
+    assert tenantless.status_code == tenantless_status
+    if tenantless_status == 401:
+        assert "token lacks the 'tenant' claim" in tenantless.text
+    assert with_tenant.status_code == 200
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.mark.parametrize(

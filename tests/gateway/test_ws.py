@@ -126,6 +126,18 @@ async def test_bad_credentials_close_the_socket(
             assert await close_code(ws) == code
 
 
+async def test_a_token_without_a_required_tenant_claim_is_refused() -> None:
+    payload = {"authorization": f"Bearer {make_token()}"}
+    with ws_server(jwt_settings(require_tenant=True)) as url:
+        async with socket(url, PROTOCOLS[0]) as ws:
+            await send(ws, {"type": "connection_init", "payload": payload})
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4403  # refused credentials, as an expired token
+    assert closed.value.rcvd.reason == "token lacks the 'tenant' claim"
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_missing_scope_is_forbidden_per_operation(protocol: str) -> None:
     with ws_server(jwt_settings()) as url:

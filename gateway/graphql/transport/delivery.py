@@ -1,7 +1,7 @@
 """Execute once, send many: live subscription events over WebSocket.
 
-Subscribers with the same document, operation, variables and scopes get the same result
-for the same event. Their WebSocket handler marks each subscription with a
+Subscribers with the same document, operation, variables, scopes and visible tenant get
+the same result for the same event. Their WebSocket handler marks each subscription with a
 ``FrameDelivery`` (the socket and the frame around the payload); the subscription's root
 resolver then executes each event once per such key (``SharedPayloads``), keeps the
 serialized payload, and writes the frame to its socket itself: no execution, no JSON
@@ -26,6 +26,7 @@ from graphql.execution import Executor, execute_subscription_event
 from gateway.events import StoredEvent
 from gateway.graphql.context import Info
 from gateway.graphql.executor import subscription_executor
+from gateway.tenancy import Visibility
 
 __all__ = [
     "FRAME_DELIVERY",
@@ -126,7 +127,9 @@ async def deliver(
             async for stored in events:
                 yield convert(stored)
             return
-        base_key = (frames.request_key, info.context.principal.scopes)
+        principal = info.context.principal
+        # the visibility decides which events reach the subscription (and so the group)
+        base_key = (frames.request_key, principal.scopes, Visibility.of(principal))
         async for stored in events:
             key = (base_key, stored.cursor)
             text = await frames.payloads.payload(key, executor, lambda: convert(stored))  # noqa: B023

@@ -152,3 +152,30 @@ async def test_subjects_and_keys_cannot_combine_into_anothers_scope() -> None:
         posts = creates(gw)
     assert one["createRoom"]["id"] != two["createRoom"]["id"]
     assert posts == 2
+
+
+@pytest.mark.parametrize(
+    "subjects",
+    [
+        pytest.param(({"sub": "same"}, {"sub": "same"}, {"sub": "other"}), id="with-sub"),
+        pytest.param(({"jti": "1"}, {"jti": "2"}, {"jti": "3"}), id="without-sub"),
+    ],
+)
+async def test_keys_are_the_tenants_whoever_uses_them(subjects: tuple[dict[str, str], ...]) -> None:
+    acme, globex, other_acme = subjects
+    variables = room_input(str(uuid.uuid4()))
+    async with gateway(jwt_settings()) as gw:
+        first = await gw.data(CREATE, variables, token=_token(tenant="acme", **acme))
+        second = await gw.data(CREATE, variables, token=_token(tenant="globex", **globex))
+        retry = await gw.data(CREATE, variables, token=_token(tenant="acme", **other_acme))
+        posts = creates(gw)
+    assert first["createRoom"]["id"] != second["createRoom"]["id"]
+    assert retry == first  # another user of the tenant retries the same create
+    assert posts == 2
+
+
+async def test_a_tenant_cannot_name_its_way_into_a_subjects_keys() -> None:
+    async with gateway(jwt_settings()) as gw:
+        subject = await gw.data(CREATE, room_input("k"), token=_token(sub="@acme"))
+        tenant = await gw.data(CREATE, room_input("k"), token=_token(tenant="acme"))
+    assert subject["createRoom"]["id"] != tenant["createRoom"]["id"]

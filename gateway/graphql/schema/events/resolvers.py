@@ -28,6 +28,7 @@ from gateway.graphql.errors import ErrorCode, GatewayError, bad_input
 from gateway.graphql.permissions import requires
 from gateway.graphql.schema.rooms.types import Room
 from gateway.graphql.targets import present
+from gateway.graphql.tenancy import tenant_events
 from gateway.graphql.transport.delivery import deliver
 from providers import LIFECYCLE_EVENT_TYPES, REGISTRY, split_global_id
 from providers import Room as DomainRoom
@@ -265,10 +266,12 @@ def event_filter(
 async def event_stream(
     info: Info, wanted: EventFilter, after: str | None
 ) -> AsyncGenerator[StoredEvent, None]:
-    """The bus's events after ``after`` that ``wanted`` matches, bus failures as GraphQL errors."""
+    """The bus's events after ``after`` that ``wanted`` matches, of rooms the caller sees
+    (replay included), bus failures as GraphQL errors."""
     bus = info.context.services.bus
+    visible = tenant_events(info, wanted)
     try:
-        async with bus.subscribe(after=present(after), event_filter=wanted) as stream:
+        async with bus.subscribe(after=present(after), event_filter=visible) as stream:
             async for stored in stream:
                 yield stored
     except InvalidCursor as exc:

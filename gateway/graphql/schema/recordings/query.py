@@ -17,6 +17,7 @@ from gateway.graphql.fanout import Deadline, Failure, failure
 from gateway.graphql.pagination import MAX_FIRST
 from gateway.graphql.schema.recordings.listing import RecordingPage, decode_cursor, page_of
 from gateway.graphql.targets import adapter_for, capable_adapters, parse_id
+from gateway.graphql.tenancy import check_room, visible_only
 from gateway.services import Services
 from providers import Capability, ProviderAdapter, Recording
 
@@ -105,7 +106,11 @@ async def list_recordings(
     deadline = Deadline(services.settings.limits.fanout_budget_seconds)
     if where is not None:
         adapter = adapter_for(services, where.provider, Capability.RECORDINGS)
-        listed = await deadline.run(adapter.name, _narrow(services, adapter, where))
+        if where.room is not None:
+            await check_room(info, where.provider, where.room)
+        listed = await _visible(
+            info, await deadline.run(adapter.name, _narrow(services, adapter, where))
+        )
         return page_of({adapter.name: listed}, [], keys or {adapter.name: None}, first, scope)
     adapters = capable_adapters(services, args.provider, Capability.RECORDINGS)
     if keys is None:
@@ -117,7 +122,14 @@ async def list_recordings(
     lists, failures = _sorted_out(asked, results)
     if args.provider is not None and failures:
         raise _first_error(results)
-    return page_of(lists, failures, keys, first, scope)
+    visible = {name: await _visible(info, listed) for name, listed in lists.items()}
+    return page_of(visible, failures, keys, first, scope)
+
+
+async def _visible(info: Info, recordings: list[Recording]) -> list[Recording]:
+    """The recordings of rooms the caller sees (filtered before paging: full pages)."""
+    rooms = [(r.provider, r.room_native_id or "") for r in recordings]
+    return await visible_only(info, recordings, rooms)
 
 
 def _sorted_out(

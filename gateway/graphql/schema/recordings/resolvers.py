@@ -11,13 +11,23 @@ from gateway.graphql.permissions import requires
 from gateway.graphql.schema.recordings.listing import RecordingPage
 from gateway.graphql.schema.recordings.query import RECORDINGS_DOC, RecordingArgs, list_recordings
 from gateway.graphql.schema.recordings.types import Recording, RecordingConnection
-from gateway.graphql.targets import present, target
+from gateway.graphql.targets import Target, present, target
+from gateway.graphql.tenancy import check_room, owned_target, visibility
 from providers import Capability, ResourceNotFound
+from providers import Recording as DomainRecording
 
 __all__ = ["RecordingMutation", "RecordingQuery"]
 
 _READ = [requires(Scope.RECORDINGS_READ)]
 _WRITE = [requires(Scope.RECORDINGS_WRITE)]
+
+
+async def _visible_recording(info: Info, found: Target) -> DomainRecording:
+    """The recording, read from its provider; ``NOT_FOUND`` when the caller may not see
+    its room (a recording without a room counts as one of no recorded tenant)."""
+    recording = await found.adapter.get_recording(found.native_id)
+    await check_room(info, found.provider, recording.room_native_id or "")
+    return recording
 
 
 @strawberry.type
@@ -44,7 +54,7 @@ class RecordingQuery:
     async def recording(self, info: Info, id: strawberry.ID) -> Recording | None:
         found = target(info, id, "id", Capability.RECORDINGS)
         try:
-            recording = await found.adapter.get_recording(found.native_id)
+            recording = await _visible_recording(info, found)
         except ResourceNotFound:
             return None
         return Recording.from_domain(recording)
@@ -59,7 +69,8 @@ class RecordingMutation:
         permission_classes=_WRITE,
     )
     async def start_recording(self, info: Info, room_id: strawberry.ID) -> Recording:
-        found = target(info, room_id, "roomId", Capability.RECORDINGS_CONTROL)
+        owned = await owned_target(info, room_id, "roomId", Capability.RECORDINGS_CONTROL)
+        found = owned.target
         return Recording.from_domain(await found.adapter.start_recording(found.native_id))
 
     @strawberry.mutation(
@@ -68,7 +79,8 @@ class RecordingMutation:
         permission_classes=_WRITE,
     )
     async def stop_recording(self, info: Info, room_id: strawberry.ID) -> Recording:
-        found = target(info, room_id, "roomId", Capability.RECORDINGS_CONTROL)
+        owned = await owned_target(info, room_id, "roomId", Capability.RECORDINGS_CONTROL)
+        found = owned.target
         return Recording.from_domain(await found.adapter.stop_recording(found.native_id))
 
     @strawberry.mutation(
@@ -79,5 +91,8 @@ class RecordingMutation:
     )
     async def delete_recording(self, info: Info, id: strawberry.ID) -> bool:
         found = target(info, id, "id", Capability.RECORDINGS)
+        if visibility(info).tenant is not None:
+            # whose it is shows only on the recording: one more provider call, for tenants
+            await _visible_recording(info, found)
         await found.adapter.delete_recording(found.native_id)
         return True

@@ -17,6 +17,7 @@ from gateway.graphql.errors import bad_input
 from gateway.graphql.loaders import resource_cache
 from gateway.graphql.schema.rooms.inputs import CreateRoomInput, room_spec
 from gateway.graphql.targets import adapter_for, present
+from gateway.graphql.tenancy import record_creator
 from gateway.idempotency import IdempotencyStore, fingerprint
 from gateway.services import Services
 from gateway.settings import AuthMode
@@ -71,10 +72,12 @@ async def create_room(info: Info, data: CreateRoomInput) -> DomainRoom:
     else:
         operation = f"createRoom:{_key_owner(info)}:{key}"
         room, created = await _create_once(info, adapter, spec, operation)
+    # also on a retry: a first record that failed gets its chance (the same tenant's key)
+    tenant = await record_creator(info, room.provider, room.native_id)
     if created:
         await resource_cache(services).remember_room(room, changed=False)
     # also on a retry: a first publish that failed gets its chance; a repeat is deduped
-    await services.lifecycle.publish(EventType.ROOM_CREATED, room, operation)
+    await services.lifecycle.publish(EventType.ROOM_CREATED, room, operation, tenant)
     return room
 
 
@@ -104,17 +107,22 @@ def _fingerprinted(spec: RoomSpec) -> dict[str, Any]:
 
 
 def _key_owner(info: Info) -> str:
-    """Whose keys these are: the token's subject, escaped so that no ``:`` in it can shift
-    the boundary with the key; one shared owner when authentication is off.
+    """Whose keys these are: the token's tenant (``@`` and the tenant), else its subject,
+    escaped so that no ``:`` in either can shift the boundary with the key (nor an escaped
+    subject start with ``@``); one shared owner when authentication is off.
 
-    A token without ``sub`` has no stable identity to scope by, so it may not use keys.
+    A token with neither has no stable identity to scope by, so it may not use keys.
     """
-    subject = info.context.principal.subject
+    principal = info.context.principal
+    if principal.tenant is not None:
+        return "@" + quote(principal.tenant, safe="")
+    subject = principal.subject
     if subject:
         return quote(subject, safe="")
     if info.context.services.settings.auth.mode is AuthMode.JWT:
         raise bad_input(
-            "idempotencyKey needs a token with a 'sub' claim: keys are scoped by subject",
+            "idempotencyKey needs a token with a tenant or a 'sub' claim: keys are scoped by "
+            "tenant, else by subject",
             field="idempotencyKey",
         )
     return ""

@@ -19,7 +19,7 @@ from gateway.graphql.schema.rooms.create import create_room
 from gateway.graphql.schema.rooms.inputs import CreateRoomInput, UpdateRoomInput, room_update
 from gateway.graphql.schema.rooms.types import Room, RoomConnection
 from gateway.graphql.targets import capable_adapters, present, target
-from gateway.services import Services
+from gateway.graphql.tenancy import check_room, owned_target, visible_rooms
 from providers import Capability, EventType, ProviderAdapter, ResourceNotFound, RoomPage
 
 __all__ = ["RoomMutation", "RoomQuery"]
@@ -29,7 +29,8 @@ _ROOMS_DOC = (
     "concurrently. Order: newest createdAt first, rooms without one last, ties by id, within "
     "each provider and across them; walking every page returns each room exactly once. "
     "A provider that fails or runs out of time is reported in `failures`; the others' "
-    "rooms are still returned. `first` is 1 to 100."
+    "rooms are still returned. `first` is 1 to 100. A tenant's token is shown its tenant's "
+    "rooms only: a page may hold fewer than `first`, even none, while `hasNextPage` is true."
 )
 
 
@@ -43,8 +44,9 @@ def _start(
 
 
 async def _rooms(
-    services: Services, provider: Provider | None, first: int, after: str | None
+    info: Info, provider: Provider | None, first: int, after: str | None
 ) -> RoomConnection:
+    services = info.context.services
     if not 1 <= first <= MAX_FIRST:
         raise bad_input(f"first must be between 1 and {MAX_FIRST}", field="first")
     scope = None if provider is None else provider_name(provider)
@@ -56,7 +58,8 @@ async def _rooms(
     async def fetch(name: str, cursor: str | None, limit: int) -> RoomPage:
         return await deadline.run(name, by_name[name].list_rooms(cursor, limit))
 
-    return RoomConnection.from_domain(await merge_page(start, first, fetch, scope))
+    page = await merge_page(start, first, fetch, scope)
+    return RoomConnection.from_domain(await visible_rooms(info, page))
 
 
 @strawberry.type
@@ -69,7 +72,7 @@ class RoomQuery:
         first: int = 20,
         after: str | None = strawberry.UNSET,
     ) -> RoomConnection:
-        return await _rooms(info.context.services, present(provider), first, present(after))
+        return await _rooms(info, present(provider), first, present(after))
 
     @strawberry.field(
         description="One room by gateway id; null when the provider does not know it.",
@@ -79,6 +82,7 @@ class RoomQuery:
         found = target(info, id, "id", Capability.ROOMS_GET)
         cache = resource_cache(info.context.services)
         try:
+            await check_room(info, found.provider, found.native_id)
             room = await cache.room(
                 found.provider, found.native_id, lambda: found.adapter.get_room(found.native_id)
             )
@@ -105,13 +109,16 @@ class RoomMutation:
         id: strawberry.ID,
         input: UpdateRoomInput,
     ) -> Room:
-        found = target(info, id, "id", Capability.ROOMS_UPDATE)
+        owned = await owned_target(info, id, "id", Capability.ROOMS_UPDATE)
+        found = owned.target
         update = room_update(input, found.provider)
         room = await found.adapter.update_room(found.native_id, update)
         services = info.context.services
         await resource_cache(services).remember_room(room)
         # every update is a change of its own: one event per call
-        await services.lifecycle.publish(EventType.ROOM_UPDATED, room, uuid.uuid4().hex)
+        await services.lifecycle.publish(
+            EventType.ROOM_UPDATED, room, uuid.uuid4().hex, owned.tenant
+        )
         return Room.from_domain(room)
 
     @strawberry.mutation(
@@ -119,10 +126,12 @@ class RoomMutation:
         permission_classes=[requires(Scope.ROOMS_WRITE)],
     )
     async def close_room(self, info: Info, id: strawberry.ID) -> Room:
-        found = target(info, id, "id", Capability.ROOMS_CLOSE)
+        owned = await owned_target(info, id, "id", Capability.ROOMS_CLOSE)
+        found = owned.target
         room = await found.adapter.close_room(found.native_id)
         services = info.context.services
         await resource_cache(services).remember_room(room)
         # a room closes once: closing it again is deduped (created_at tells a reused name apart)
-        await services.lifecycle.publish(EventType.ROOM_CLOSED, room, f"close:{room.created_at}")
+        closing = f"close:{room.created_at}"
+        await services.lifecycle.publish(EventType.ROOM_CLOSED, room, closing, owned.tenant)
         return Room.from_domain(room)

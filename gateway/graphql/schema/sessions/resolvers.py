@@ -21,9 +21,10 @@ from gateway.graphql.schema.sessions.types import (
     Session,
     SessionConnection,
 )
-from gateway.graphql.targets import Target, capable_adapters, parse_id, present, target
+from gateway.graphql.targets import Target, capable_adapters, parse_id, present
+from gateway.graphql.tenancy import check_room, owned_target
 from gateway.services import Services
-from providers import Capability
+from providers import Capability, ResourceNotFound
 
 __all__ = ["SessionMutation", "SessionQuery"]
 
@@ -63,10 +64,20 @@ def _deadline(services: Services) -> Deadline:
 
 
 async def _room(info: Info, room_id: str, capability: Capability) -> Target:
-    """The room behind ``roomId``, checked to exist."""
-    room = target(info, room_id, "roomId", capability)
+    """The room behind ``roomId``, checked to be visible and to exist."""
+    room = (await owned_target(info, room_id, "roomId", capability)).target
     await existing_room(info.context.services, room)
     return room
+
+
+async def _sees_room_of(info: Info, provider: str, room_native_id: str | None) -> bool:
+    """Whether the caller sees the room of a session (one without a room: as a room of no
+    recorded tenant)."""
+    try:
+        await check_room(info, provider, room_native_id or "")
+    except ResourceNotFound:
+        return False
+    return True
 
 
 @strawberry.type
@@ -96,7 +107,9 @@ class SessionQuery:
         services = info.context.services
         adapter = services.adapter(provider)
         found = await find_session(services, adapter, native_id, _deadline(services))
-        return None if found is None else Session.from_domain(found, "")
+        if found is None or not await _sees_room_of(info, provider, found.room_native_id):
+            return None
+        return Session.from_domain(found, "")
 
     @strawberry.field(description=DIAL_IN_DOC, permission_classes=[requires(Scope.ROOMS_READ)])
     async def dial_in_numbers(

@@ -17,7 +17,8 @@ from gateway.graphql.permissions import requires
 from gateway.graphql.schema.events.resolvers import event_stream, to_room_event
 from gateway.graphql.schema.state.seeding import seeded
 from gateway.graphql.schema.state.types import RoomState, RoomStateUpdate
-from gateway.graphql.targets import Target, target
+from gateway.graphql.targets import Target
+from gateway.graphql.tenancy import owned_target
 from gateway.state import RoomSnapshot, apply_event
 from gateway.state.reducer import without_stale_presence
 from providers import Capability
@@ -35,7 +36,7 @@ _DOC = (
 
 async def _room(info: Info, room_id: str) -> Target:
     """The room's target, once the provider confirmed it exists (``NOT_FOUND`` otherwise)."""
-    found = target(info, room_id, "roomId", Capability.ROOMS_GET)
+    found = (await owned_target(info, room_id, "roomId", Capability.ROOMS_GET)).target
     cache = resource_cache(info.context.services)
     await cache.room(
         found.provider, found.native_id, lambda: found.adapter.get_room(found.native_id)

@@ -75,8 +75,7 @@ class ThemeQuery:
         after: str | None = strawberry.UNSET,
     ) -> RoomConnection:
         found = target(info, theme_id, "themeId", Capability.THEMES)
-        budget = info.context.services.settings.limits.fanout_budget_seconds
-        return await theme_rooms(found, first, present(after), budget)
+        return await theme_rooms(info, found, first, present(after))
 
 
 @strawberry.type

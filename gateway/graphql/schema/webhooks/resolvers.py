@@ -20,6 +20,7 @@ from gateway.graphql.schema.webhooks.types import (
     WebhookEndpoint,
 )
 from gateway.graphql.targets import parse_id, present
+from gateway.graphql.tenancy import check_room
 from gateway.outbound import EndpointNotFound, Outbound, TooManyEndpoints, UrlRefused
 from providers import global_id
 
@@ -31,6 +32,13 @@ _ENDPOINT_ID = re.compile(r"^webhook:[0-9a-f]{32}$")
 
 def _outbound(info: Info) -> tuple[Outbound, str]:
     return info.context.services.outbound, info.context.principal.tenant or ""
+
+
+async def _visible_room_id(info: Info, given: str) -> str:
+    """The gateway id of ``input.roomId``; ``NOT_FOUND`` for a room the caller may not see."""
+    provider, native_id = parse_id(given, "input.roomId")
+    await check_room(info, provider, native_id)
+    return global_id(provider, native_id)
 
 
 def _endpoint_id(value: str) -> str:
@@ -76,7 +84,7 @@ class WebhookMutation:
     ) -> CreatedWebhookEndpoint:
         outbound, tenant = _outbound(info)
         given = present(input.room_id)
-        room_id = None if given is None else global_id(*parse_id(given, "input.roomId"))
+        room_id = None if given is None else await _visible_room_id(info, given)
         try:
             view = await outbound.create(tenant, input.url, present(input.types) or (), room_id)
         except UrlRefused as exc:

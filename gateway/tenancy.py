@@ -1,0 +1,106 @@
+"""Tenants: which rooms a caller may see, and which tenant a room belongs to.
+
+A room created by a token that names a tenant (the JWT claim ``GATEWAY_AUTH__TENANT_CLAIM``)
+belongs to that tenant. The record lives in the shared store (``KeyValueStore``: process
+memory, or Redis so that every replica sees it) under ``room-tenant:<provider>:<native id>``
+for ``room_tenant_ttl_seconds``. A room with no record (created before, without a tenant, or
+directly at the provider) belongs to nobody: only callers who see every room see it.
+
+``Visibility`` is the one rule: a caller with ``tenants:all``, or without a tenant (auth off,
+or ``GATEWAY_AUTH__REQUIRE_TENANT`` off), sees every room; any other caller sees its own
+tenant's rooms only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gateway.auth import Principal, Scope
+from providers import KeyValueStore
+
+__all__ = ["EVERY_ROOM", "RoomOwnership", "Visibility", "visible"]
+
+#: rooms whose owner the webhook ingest remembers in process, least recently used dropped
+OWNER_CACHE_MAX_ENTRIES = 10_000
+#: how long the ingest trusts a remembered owner (a reused room name may change hands)
+OWNER_CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """Whose rooms a caller sees: ``tenant`` only, or every room when ``tenant`` is ``None``."""
+
+    tenant: str | None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Visibility:
+        if principal.tenant is None or principal.allows(Scope.TENANTS_ALL):
+            return EVERY_ROOM
+        return cls(principal.tenant)
+
+    def sees(self, owner: str | None) -> bool:
+        """Whether a room owned by ``owner`` (``None``: no recorded tenant) is visible."""
+        return self.tenant is None or owner == self.tenant
+
+
+EVERY_ROOM = Visibility(None)
+
+
+def visible(principal: Principal, owner: str | None) -> bool:
+    """Whether ``principal`` may see a room owned by ``owner``."""
+    return Visibility.of(principal).sees(owner)
+
+
+class RoomOwnership:
+    """The tenant of each room created through the gateway, in the shared store."""
+
+    def __init__(
+        self,
+        store: KeyValueStore,
+        ttl: float,
+        *,
+        cache_entries: int = OWNER_CACHE_MAX_ENTRIES,
+        cache_seconds: float = OWNER_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._cache_entries = cache_entries
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        #: (provider, native id) -> (owner, when remembered); bounded by ``cache_entries``
+        self._cache: OrderedDict[tuple[str, str], tuple[str | None, float]] = OrderedDict()
+
+    @staticmethod
+    def _key(provider: str, native_id: str) -> str:
+        return f"room-tenant:{provider}:{native_id}"
+
+    async def record(self, provider: str, native_id: str, tenant: str) -> None:
+        """Note that ``tenant`` owns the room."""
+        await self._store.set(self._key(provider, native_id), tenant, ttl=self._ttl)
+        self._remember((provider, native_id), tenant)
+
+    async def owner(self, provider: str, native_id: str) -> str | None:
+        """The room's tenant as the shared store has it now; ``None``: no recorded tenant."""
+        return await self._store.get(self._key(provider, native_id))
+
+    async def cached_owner(self, provider: str, native_id: str) -> str | None:
+        """``owner``, remembered for a short while: for the webhook ingest's steady stream
+        of events of the same rooms."""
+        room = (provider, native_id)
+        hit = self._cache.get(room)
+        if hit is not None and self._clock() - hit[1] < self._cache_seconds:
+            self._cache.move_to_end(room)
+            return hit[0]
+        owner = await self.owner(provider, native_id)
+        self._remember(room, owner)
+        return owner
+
+    def _remember(self, room: tuple[str, str], owner: str | None) -> None:
+        self._cache[room] = (owner, self._clock())
+        self._cache.move_to_end(room)
+        while len(self._cache) > self._cache_entries:
+            self._cache.popitem(last=False)
