@@ -2,7 +2,7 @@
 event log, at least once and in log order per endpoint, across replicas."""
 
 from gateway.outbound.addresses import UrlPolicy, UrlRefused
-from gateway.outbound.model import DeliveryStatus, Endpoint, event_body
+from gateway.outbound.model import DeliveryStatus, Endpoint, Owner, event_body
 from gateway.outbound.service import EndpointNotFound, EndpointView, Outbound, TooManyEndpoints
 from gateway.outbound.store import EndpointStore, create_endpoint_store
 
@@ -13,6 +13,7 @@ __all__ = [
     "EndpointStore",
     "EndpointView",
     "Outbound",
+    "Owner",
     "TooManyEndpoints",
     "UrlPolicy",
     "UrlRefused",

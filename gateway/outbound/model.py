@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from gateway.events.model import StoredEvent
 from providers import EventType, Room
@@ -17,6 +18,7 @@ __all__ = [
     "ENDPOINT_ID_PREFIX",
     "DeliveryStatus",
     "Endpoint",
+    "Owner",
     "event_body",
     "format_time",
     "new_endpoint_id",
@@ -46,9 +48,25 @@ def format_time(value: datetime) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose endpoints these are: a tenant's; for a token without the tenant claim, its
+    subject's (``sub``); ``Owner("")``: the one owner when authentication is off."""
+
+    tenant: str
+    subject: str = ""
+
+    @property
+    def key(self) -> str:
+        """Unambiguous between tenants and subjects, whatever characters either holds."""
+        if self.tenant:
+            return "t:" + quote(self.tenant, safe="")
+        return "s:" + quote(self.subject, safe="")
+
+
+@dataclass(frozen=True, slots=True)
 class Endpoint:
-    """What a tenant registered. ``secret`` never leaves the gateway except once, at
-    creation and rotation; ``repr`` leaves it out."""
+    """What a tenant (or a subject without a tenant, ``subject``) registered. ``secret``
+    never leaves the gateway except once, at creation and rotation; ``repr`` leaves it out."""
 
     id: str
     tenant: str
@@ -57,6 +75,12 @@ class Endpoint:
     room_id: str | None
     created_at: datetime
     secret: str
+    #: who registered it when it has no tenant (``""``: nobody in particular)
+    subject: str = ""
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(self.tenant, "" if self.tenant else self.subject)
 
     def __repr__(self) -> str:
         return f"Endpoint(id={self.id!r}, tenant={self.tenant!r}, url={self.url!r})"
@@ -69,6 +93,7 @@ class Endpoint:
             {
                 "id": self.id,
                 "tenant": self.tenant,
+                "subject": self.subject,
                 "url": self.url,
                 "types": sorted(t.value for t in self.types),
                 "roomId": self.room_id,
@@ -89,6 +114,7 @@ class Endpoint:
             room_id=data["roomId"],
             created_at=datetime.fromisoformat(data["createdAt"]),
             secret=data["secret"],
+            subject=data.get("subject", ""),
         )
 
 

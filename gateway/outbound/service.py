@@ -11,7 +11,13 @@ from typing import Any
 from gateway.events import EventBus
 from gateway.outbound.addresses import UrlPolicy
 from gateway.outbound.dispatcher import OutboundDispatcher
-from gateway.outbound.model import DeliveryStatus, Endpoint, new_endpoint_id, new_secret
+from gateway.outbound.model import (
+    DeliveryStatus,
+    Endpoint,
+    Owner,
+    new_endpoint_id,
+    new_secret,
+)
 from gateway.outbound.store import EndpointStore
 from gateway.settings import OutboundSettings
 from providers import EventType
@@ -56,14 +62,15 @@ class Outbound:
         return self.dispatcher.stats()
 
     async def create(
-        self, tenant: str, url: str, types: Collection[EventType], room_id: str | None
+        self, owner: Owner, url: str, types: Collection[EventType], room_id: str | None
     ) -> EndpointView:
         """A new endpoint, delivered events appended from now on; ``UrlRefused`` or
         ``TooManyEndpoints`` when it cannot be."""
         await self.policy.resolve(url)
         endpoint = Endpoint(
             id=new_endpoint_id(),
-            tenant=tenant,
+            tenant=owner.tenant,
+            subject=owner.subject,
             url=url,
             types=frozenset(types),
             room_id=room_id,
@@ -78,25 +85,25 @@ class Outbound:
         self.dispatcher.wake()
         return EndpointView(endpoint, status)
 
-    async def of_tenant(self, tenant: str) -> list[EndpointView]:
-        endpoints = sorted(await self._store.of_tenant(tenant), key=lambda e: e.created_at)
+    async def of_owner(self, owner: Owner) -> list[EndpointView]:
+        endpoints = sorted(await self._store.of_owner(owner), key=lambda e: e.created_at)
         return [EndpointView(e, await self._store.status(e.id)) for e in endpoints]
 
-    async def delete(self, tenant: str, endpoint_id: str) -> None:
-        endpoint = await self._owned(tenant, endpoint_id)
+    async def delete(self, owner: Owner, endpoint_id: str) -> None:
+        endpoint = await self._owned(owner, endpoint_id)
         if not await self._store.delete(endpoint):
             raise EndpointNotFound(endpoint_id)
 
-    async def rotate(self, tenant: str, endpoint_id: str) -> EndpointView:
+    async def rotate(self, owner: Owner, endpoint_id: str) -> EndpointView:
         """A new secret; deliveries from now on are signed with it alone."""
-        endpoint = (await self._owned(tenant, endpoint_id)).with_secret(new_secret())
+        endpoint = (await self._owned(owner, endpoint_id)).with_secret(new_secret())
         if not await self._store.replace(endpoint):
             raise EndpointNotFound(endpoint_id)
         return EndpointView(endpoint, await self._store.status(endpoint_id))
 
-    async def _owned(self, tenant: str, endpoint_id: str) -> Endpoint:
+    async def _owned(self, owner: Owner, endpoint_id: str) -> Endpoint:
         endpoint = await self._store.get(endpoint_id)
-        if endpoint is None or endpoint.tenant != tenant:
+        if endpoint is None or endpoint.owner != owner:
             raise EndpointNotFound(endpoint_id)
         return endpoint
 

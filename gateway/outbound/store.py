@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from gateway.events.model import BusUnavailable
-from gateway.outbound.model import DeliveryStatus, Endpoint
+from gateway.outbound.model import DeliveryStatus, Endpoint, Owner
 from gateway.redis_pool import bounded_client
 from gateway.settings import Settings
 
@@ -22,7 +22,7 @@ __all__ = ["EndpointStore", "MemoryEndpointStore", "RedisEndpointStore", "create
 
 _UNAVAILABLE = "the webhook endpoint store (Redis) is unavailable"
 
-# KEYS: endpoints hash, tenant set, status hash; ARGV: id, json, limit, status fields...
+# KEYS: endpoints hash, owner set, status hash; ARGV: id, json, limit, status fields...
 _ADD = """
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('SADD', KEYS[2], ARGV[1])
@@ -31,14 +31,14 @@ redis.call('DEL', KEYS[3])
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
 return 1
 """
-# KEYS: endpoints hash, tenant set, status hash; ARGV: id
+# KEYS: endpoints hash, owner set, status hash; ARGV: id
 _DELETE = """
 if redis.call('SREM', KEYS[2], ARGV[1]) == 0 then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[3])
 return 1
 """
-# KEYS: endpoints hash, tenant set; ARGV: id, json
+# KEYS: endpoints hash, owner set; ARGV: id, json
 _REPLACE = """
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -65,15 +65,15 @@ return 0
 
 
 class EndpointStore(Protocol):
-    """Endpoints by id and by tenant, each with its delivery status and lease."""
+    """Endpoints by id and by owner, each with its delivery status and lease."""
 
     async def add(self, endpoint: Endpoint, status: DeliveryStatus, limit: int) -> bool:
-        """Store a new endpoint; ``False`` when its tenant already has ``limit``."""
+        """Store a new endpoint; ``False`` when its owner already has ``limit``."""
         ...
 
     async def get(self, endpoint_id: str) -> Endpoint | None: ...
 
-    async def of_tenant(self, tenant: str) -> list[Endpoint]: ...
+    async def of_owner(self, owner: Owner) -> list[Endpoint]: ...
 
     async def every(self) -> list[Endpoint]: ...
 
@@ -113,7 +113,7 @@ class MemoryEndpointStore:
         self._leases: dict[str, tuple[str, float]] = {}
 
     async def add(self, endpoint: Endpoint, status: DeliveryStatus, limit: int) -> bool:
-        if len(await self.of_tenant(endpoint.tenant)) >= limit:
+        if len(await self.of_owner(endpoint.owner)) >= limit:
             return False
         self._endpoints[endpoint.id] = endpoint
         self._status[endpoint.id] = status
@@ -122,8 +122,8 @@ class MemoryEndpointStore:
     async def get(self, endpoint_id: str) -> Endpoint | None:
         return self._endpoints.get(endpoint_id)
 
-    async def of_tenant(self, tenant: str) -> list[Endpoint]:
-        return [e for e in self._endpoints.values() if e.tenant == tenant]
+    async def of_owner(self, owner: Owner) -> list[Endpoint]:
+        return [e for e in self._endpoints.values() if e.owner == owner]
 
     async def every(self) -> list[Endpoint]:
         return list(self._endpoints.values())
@@ -172,7 +172,7 @@ class MemoryEndpointStore:
 
 
 class RedisEndpointStore:
-    """Keys under ``prefix``: ``endpoints`` (hash), ``tenant:<t>`` (set), ``status:<id>``
+    """Keys under ``prefix``: ``endpoints`` (hash), ``owner:<Owner.key>`` (set), ``status:<id>``
     (hash), ``lease:<id>`` (string, expiring)."""
 
     def __init__(self, url: str, prefix: str, pool_size: int) -> None:
@@ -188,8 +188,8 @@ class RedisEndpointStore:
         self._renew = self._client.register_script(_RENEW)
         self._release = self._client.register_script(_RELEASE)
 
-    def _tenant(self, tenant: str) -> str:
-        return f"{self._prefix}:tenant:{tenant}"
+    def _owner(self, owner: Owner) -> str:
+        return f"{self._prefix}:owner:{owner.key}"
 
     def _status(self, endpoint_id: str) -> str:
         return f"{self._prefix}:status:{endpoint_id}"
@@ -198,7 +198,7 @@ class RedisEndpointStore:
         return f"{self._prefix}:lease:{endpoint_id}"
 
     async def add(self, endpoint: Endpoint, status: DeliveryStatus, limit: int) -> bool:
-        keys = [self._endpoints, self._tenant(endpoint.tenant), self._status(endpoint.id)]
+        keys = [self._endpoints, self._owner(endpoint.owner), self._status(endpoint.id)]
         args = [endpoint.id, endpoint.to_json(), str(limit), *_flat(status)]
         try:
             return bool(await self._add(keys=keys, args=args))
@@ -212,9 +212,9 @@ class RedisEndpointStore:
             raise BusUnavailable(_UNAVAILABLE) from exc
         return None if text is None else Endpoint.from_json(text)
 
-    async def of_tenant(self, tenant: str) -> list[Endpoint]:
+    async def of_owner(self, owner: Owner) -> list[Endpoint]:
         try:
-            ids = sorted(await self._client.smembers(self._tenant(tenant)))
+            ids = sorted(await self._client.smembers(self._owner(owner)))
             texts = await self._client.hmget(self._endpoints, ids) if ids else []
         except (RedisError, OSError) as exc:
             raise BusUnavailable(_UNAVAILABLE) from exc
@@ -228,11 +228,11 @@ class RedisEndpointStore:
         return [Endpoint.from_json(text) for text in texts]
 
     async def delete(self, endpoint: Endpoint) -> bool:
-        keys = [self._endpoints, self._tenant(endpoint.tenant), self._status(endpoint.id)]
+        keys = [self._endpoints, self._owner(endpoint.owner), self._status(endpoint.id)]
         return await self._run(self._delete, keys, [endpoint.id])
 
     async def replace(self, endpoint: Endpoint) -> bool:
-        keys = [self._endpoints, self._tenant(endpoint.tenant)]
+        keys = [self._endpoints, self._owner(endpoint.owner)]
         return await self._run(self._replace, keys, [endpoint.id, endpoint.to_json()])
 
     async def status(self, endpoint_id: str) -> DeliveryStatus:

@@ -3,6 +3,7 @@ URLs refused."""
 
 from __future__ import annotations
 
+import jwt
 import pytest
 
 from tests.gateway.graphql.helpers import gateway
@@ -14,7 +15,9 @@ from tests.gateway.outbound.documents import (
     admin,
     outbound_settings,
 )
-from tests.support import make_token
+from tests.support import JWT_SECRET, make_token
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 HOOK = "https://93.184.215.14/hooks/meetings"
 
@@ -77,6 +80,40 @@ async def test_tenants_see_and_change_only_their_own_endpoints() -> None:
     assert deleted == {"deleteWebhookEndpoint": True}
     assert gone == {"webhookEndpoints": []}
     assert again["extensions"]["code"] == "NOT_FOUND"
+
+
+def subject_admin(sub: str | None) -> str:
+    """A ``webhooks:admin`` token without a tenant claim, with ``sub`` (or none)."""
+    token = make_token("webhooks:admin", sub=sub)
+    claims: dict[str, object] = jwt.decode(token, options={"verify_signature": False})
+    if sub is None:
+        del claims["sub"]
+    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_without_a_tenant_endpoints_belong_to_the_subject(
+    store: str, redis_prefix: str
+) -> None:
+    redis = {"redis_url": REDIS_URL, "events": {"redis_prefix": redis_prefix}}
+    shared = redis if store == "redis" else {}
+    settings = outbound_settings(jwt=True, shared=shared, max_endpoints_per_tenant=1)
+    async with gateway(settings) as g:
+        alice, bob = subject_admin("alice"), subject_admin("bob")
+        created = (await g.data(CREATE, {"input": {"url": HOOK}}, alice))["createWebhookEndpoint"]
+        endpoint_id = created["endpoint"]["id"]
+        bobs = await g.data(LIST, token=bob)
+        taken = await g.error(DELETE, {"id": endpoint_id}, bob)
+        own = await g.data(CREATE, {"input": {"url": HOOK}}, bob)  # alice's one is not bob's
+        tenant_named_alice = await g.data(LIST, token=admin("alice"))
+        nobody = await g.error(LIST, token=subject_admin(None))
+        alices = await g.data(LIST, token=alice)
+    assert bobs == {"webhookEndpoints": []}
+    assert taken["extensions"]["code"] == "NOT_FOUND"
+    assert own["createWebhookEndpoint"]["endpoint"]["url"] == HOOK
+    assert tenant_named_alice == {"webhookEndpoints": []}
+    assert nobody["extensions"]["code"] == "FORBIDDEN"
+    assert [e["id"] for e in alices["webhookEndpoints"]] == [endpoint_id]
 
 
 async def test_malformed_endpoint_id_is_bad_input() -> None:

@@ -1,6 +1,7 @@
 """Outbound webhook endpoints: list, create, delete, rotate the secret (``webhooks:admin``).
 
-Endpoints belong to the caller's tenant: another tenant's endpoint reads as unknown.
+Endpoints belong to the caller's tenant (a token without the tenant claim: to its subject):
+another owner's endpoint reads as unknown.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from gateway.graphql.schema.webhooks.types import (
 )
 from gateway.graphql.targets import parse_id, present
 from gateway.graphql.tenancy import check_room
-from gateway.outbound import EndpointNotFound, Outbound, TooManyEndpoints, UrlRefused
+from gateway.outbound import EndpointNotFound, Outbound, Owner, TooManyEndpoints, UrlRefused
+from gateway.settings import AuthMode
 from providers import global_id
 
 __all__ = ["WebhookMutation", "WebhookQuery"]
@@ -30,8 +32,20 @@ _ADMIN = [requires(Scope.WEBHOOKS_ADMIN)]
 _ENDPOINT_ID = re.compile(r"^webhook:[0-9a-f]{32}$")
 
 
-def _outbound(info: Info) -> tuple[Outbound, str]:
-    return info.context.services.outbound, info.context.principal.tenant or ""
+def _outbound(info: Info) -> tuple[Outbound, Owner]:
+    """The endpoints' service and the caller as their owner; a token with neither a tenant
+    nor a ``sub`` has nothing to own them by."""
+    principal = info.context.principal
+    if principal.tenant:
+        return info.context.services.outbound, Owner(principal.tenant)
+    subject = principal.subject or ""
+    if not subject and info.context.services.settings.auth.mode is AuthMode.JWT:
+        raise GatewayError(
+            "webhook endpoints need a token with a tenant or a 'sub' claim: they belong to the "
+            "tenant, else to the subject",
+            ErrorCode.FORBIDDEN,
+        )
+    return info.context.services.outbound, Owner("", subject)
 
 
 async def _visible_room_id(info: Info, given: str) -> str:
@@ -64,9 +78,9 @@ class WebhookQuery:
         permission_classes=_ADMIN,
     )
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
-        outbound, tenant = _outbound(info)
+        outbound, owner = _outbound(info)
         try:
-            views = await outbound.of_tenant(tenant)
+            views = await outbound.of_owner(owner)
         except BusUnavailable:
             raise _unavailable() from None
         return [WebhookEndpoint.from_domain(view) for view in views]
@@ -82,11 +96,11 @@ class WebhookMutation:
     async def create_webhook_endpoint(
         self, info: Info, input: CreateWebhookEndpointInput
     ) -> CreatedWebhookEndpoint:
-        outbound, tenant = _outbound(info)
+        outbound, owner = _outbound(info)
         given = present(input.room_id)
         room_id = None if given is None else await _visible_room_id(info, given)
         try:
-            view = await outbound.create(tenant, input.url, present(input.types) or (), room_id)
+            view = await outbound.create(owner, input.url, present(input.types) or (), room_id)
         except UrlRefused as exc:
             raise bad_input(str(exc), field="input.url") from None
         except TooManyEndpoints as exc:
@@ -97,9 +111,9 @@ class WebhookMutation:
 
     @strawberry.mutation(description="Remove an endpoint.", permission_classes=_ADMIN)
     async def delete_webhook_endpoint(self, info: Info, id: strawberry.ID) -> bool:
-        outbound, tenant = _outbound(info)
+        outbound, owner = _outbound(info)
         try:
-            await outbound.delete(tenant, _endpoint_id(id))
+            await outbound.delete(owner, _endpoint_id(id))
         except EndpointNotFound:
             raise _not_found(id) from None
         except BusUnavailable:
@@ -114,9 +128,9 @@ class WebhookMutation:
     async def rotate_webhook_endpoint_secret(
         self, info: Info, id: strawberry.ID
     ) -> CreatedWebhookEndpoint:
-        outbound, tenant = _outbound(info)
+        outbound, owner = _outbound(info)
         try:
-            view = await outbound.rotate(tenant, _endpoint_id(id))
+            view = await outbound.rotate(owner, _endpoint_id(id))
         except EndpointNotFound:
             raise _not_found(id) from None
         except BusUnavailable:
