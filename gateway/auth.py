@@ -8,6 +8,7 @@ WebSocket clients send the same value in the ``connection_init`` payload as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,10 @@ __all__ = [
     "Scope",
     "www_authenticate",
 ]
+
+
+MAX_TENANT_LENGTH = 128
+_TENANT = re.compile(rf"[^\x00-\x1f\x7f]{{1,{MAX_TENANT_LENGTH}}}")
 
 
 class Scope:
@@ -106,13 +111,13 @@ class Authenticator:
             return ANONYMOUS_ALL
         claims = await self._decode(_bearer_token(authorization))
         subject = claims.get("sub")
-        tenant = claims.get(self._settings.tenant_claim)
+        tenant = _tenant(claims, self._settings.tenant_claim)
         if tenant is None and self._require_tenant:
             raise AuthError(f"token lacks the '{self._settings.tenant_claim}' claim")
         return Principal(
             subject=str(subject) if subject is not None else None,
             scopes=_scopes(claims),
-            tenant=str(tenant) if tenant is not None else None,
+            tenant=tenant,
         )
 
     async def authenticate_init(self, payload: Mapping[str, object]) -> Principal:
@@ -173,6 +178,19 @@ def www_authenticate(error: AuthError) -> str:
         return 'Bearer realm="gateway"'
     description = str(error).replace('"', "'")
     return f'Bearer realm="gateway", error="invalid_token", error_description="{description}"'
+
+
+def _tenant(claims: Mapping[str, Any], claim: str) -> str | None:
+    """The token's tenant: a string of 1 to ``MAX_TENANT_LENGTH`` printable characters."""
+    tenant = claims.get(claim)
+    if tenant is None:
+        return None
+    if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant):
+        raise AuthError(
+            f"token's '{claim}' claim must be a string of 1 to {MAX_TENANT_LENGTH} printable "
+            "characters"
+        )
+    return tenant
 
 
 def _scopes(claims: Mapping[str, Any]) -> frozenset[str]:

@@ -225,3 +225,25 @@ async def test_auth_mode_none_needs_no_token() -> None:
     async with asgi_client(app=probe_app(settings)) as client:
         response = await client.post("/graphql", json={"query": "{ probeRoomsRead }"})
     assert response.json() == {"data": {"probeRoomsRead": "allowed"}}
+
+
+@pytest.mark.parametrize(
+    "tenant", ["", "a\x00b", "line\nbreak", "x" * 129, 42, ["acme"], {"id": "acme"}], ids=repr
+)
+async def test_a_malformed_tenant_claim_is_refused(tenant: object) -> None:
+    token = jwt.encode(claims(tenant=tenant), JWT_SECRET, algorithm="HS256")
+    async with asgi_client(app=probe_app(jwt_settings())) as client:
+        response = await client.get(
+            "/graphql",
+            params={"query": "{ __typename }"},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 401
+    message = response.json()["errors"][0]["message"]
+    assert message == "token's 'tenant' claim must be a string of 1 to 128 printable characters"
+
+
+async def test_a_tenant_of_any_printable_characters_is_taken_as_it_is() -> None:
+    tenant = "Acme Inc. / EU:west " + "é" * 100
+    token = jwt.encode(claims(tenant=tenant[:128]), JWT_SECRET, algorithm="HS256")
+    assert (await hs256().authenticate(f"Bearer {token}")).tenant == tenant[:128]
