@@ -22,10 +22,15 @@ from gateway.observability.endpoint import MULTIPROC_ENV, metrics_route
 from gateway.ratelimit import RateLimits
 from gateway.services import build_services
 from gateway.settings import Settings
+from gateway.shutdown import Drain
 
-__all__ = ["create_app"]
+__all__ = ["DEFAULT_DRAIN_SECONDS", "create_app"]
 
 log = logging.getLogger("gateway")
+
+#: the drain delay when ``GATEWAY_SHUTDOWN__DRAIN_SECONDS`` is unset (``gateway dev``: 0):
+#: a load balancer polling /readyz every 2 s that needs 2 failures notices within it
+DEFAULT_DRAIN_SECONDS = 5.0
 
 
 def create_app(
@@ -44,14 +49,19 @@ def create_app(
         services = await build_services(settings)
         app.state.services = services
         await services.start()
+        drain.attach(services.bus.drain)
+        drain.install()
         try:
             yield
         finally:
+            drain.uninstall()
             await services.aclose()
             _forget_live_gauges()
 
     app = FastAPI(title="Meetings gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    drain = Drain(settings.shutdown.drain_or(DEFAULT_DRAIN_SECONDS))
+    app.state.drain = drain
     app.include_router(health.router)
     if settings.metrics.enabled:
         app.router.routes.append(metrics_route(settings.metrics))
@@ -62,7 +72,11 @@ def create_app(
     app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
     app.include_router(
         build_graphql_router(
-            settings, schema, app.state.shared_payloads, rate_limits=app.state.rate_limits
+            settings,
+            schema,
+            app.state.shared_payloads,
+            rate_limits=app.state.rate_limits,
+            drain=drain,
         )
     )
     if settings.cors_origins:

@@ -57,6 +57,8 @@ class ErrorCode(StrEnum):
     INTERNAL = "INTERNAL"
     #: a subscriber that could not keep up was ended; ``extensions.resumeAfter`` says where
     SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
+    #: the server is shutting down; ``extensions.resumeAfter`` says where to resume
+    SHUTTING_DOWN = "SHUTTING_DOWN"
 
 
 class GatewayError(GraphQLError):

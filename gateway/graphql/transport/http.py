@@ -54,6 +54,7 @@ from gateway.graphql.transport.uploads import (
     params_from_multipart,
 )
 from gateway.ratelimit import RateLimited, RateLimits
+from gateway.shutdown import Drain
 
 __all__ = ["GraphQLHTTP", "error_body"]
 
@@ -145,6 +146,7 @@ class GraphQLHTTP:
         uploads: UploadLimits | None = None,
         max_json_depth: int = DEFAULT_MAX_DEPTH,
         rate_limits: RateLimits | None = None,
+        drain: Drain | None = None,
     ) -> None:
         self._schema = schema
         self._authenticator = authenticator
@@ -153,6 +155,7 @@ class GraphQLHTTP:
         self._uploads = uploads or UploadLimits()
         self._max_json_depth = max_json_depth
         self._rate_limits = rate_limits
+        self._drain = drain or Drain()
 
     async def handle(self, request: Request) -> Response:
         """Answer one ``GET`` or ``POST`` request."""
@@ -208,6 +211,7 @@ class GraphQLHTTP:
                 context,
                 allowed=allowed,
                 heartbeat_seconds=self._heartbeat_seconds,
+                drain=self._drain,
             )
         result = await self._execute(params, context, allowed)
         return result_response(result, media)

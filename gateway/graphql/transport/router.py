@@ -15,6 +15,7 @@ from gateway.graphql.transport.uploads import UploadLimits
 from gateway.graphql.transport.ws import GraphQLWebSocket
 from gateway.ratelimit import RateLimits
 from gateway.settings import Settings
+from gateway.shutdown import Drain
 
 __all__ = ["build_graphql_router"]
 
@@ -24,11 +25,14 @@ def build_graphql_router(
     schema: strawberry.Schema | None = None,
     payloads: SharedPayloads | None = None,
     rate_limits: RateLimits | None = None,
+    drain: Drain | None = None,
 ) -> APIRouter:
     """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own.
 
-    ``payloads`` is where WebSocket subscriptions share their executed events.
+    ``payloads`` is where WebSocket subscriptions share their executed events; ``drain``
+    tells subscriptions when the process shuts down.
     """
+    drain = drain or Drain()
     if schema is None:
         schema = build_schema(settings.limits, introspection=settings.introspection is True)
     authenticator = Authenticator(settings.auth)
@@ -43,6 +47,7 @@ def build_graphql_router(
         uploads=UploadLimits.from_settings(settings.limits),
         max_json_depth=settings.limits.max_json_depth,
         rate_limits=rate_limits,
+        drain=drain,
     )
     websocket = GraphQLWebSocket(
         schema,
@@ -52,6 +57,7 @@ def build_graphql_router(
         leeway_seconds=settings.auth.leeway_seconds,
         allowed_origins=settings.cors_origins,
         payloads=payloads or SharedPayloads(),
+        drain=drain,
     )
     router = APIRouter()
     router.add_api_route(

@@ -6,6 +6,8 @@ credentials: close 4403; ``graphql-ws`` sends ``connection_error`` first; close 
 when the token expires), a limit on the wait
 for ``connection_init`` (close 4408), server keepalive (``ping`` on graphql-transport-ws,
 ``ka`` on graphql-ws) and a coded error for an operation over the per-connection limit.
+When the process shuts down, every subscription ends with ``SHUTTING_DOWN`` (and
+``resumeAfter``) and ``complete``, then the socket is closed with 1012.
 Browsers on other origins are refused at the handshake unless listed in
 ``GATEWAY_CORS_ORIGINS`` (clients that send no ``Origin`` are not browsers).
 """
@@ -18,7 +20,7 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -61,6 +63,7 @@ from gateway.graphql.transport.delivery import (
 )
 from gateway.observability.metrics import WEBSOCKETS
 from gateway.settings import EventSettings, LimitSettings
+from gateway.shutdown import CLOSE_SERVICE_RESTART, END_SECONDS, Drain
 
 __all__ = ["GraphQLWebSocket"]
 
@@ -95,6 +98,30 @@ async def _send_text(socket: WebSocket, text: str) -> None:
         raise WebSocketDisconnected from exc
 
 
+Tasks = Callable[[], Collection[asyncio.Task[Any]]]
+
+
+async def _close_when_drained(drain: Drain, socket: AsyncWebSocketAdapter, running: Tasks) -> None:
+    """Once subscriptions are told to end, wait for their last message, then close 1012.
+
+    Each operation sends its ``SHUTTING_DOWN`` result and ``complete`` as it ends; a client
+    then reconnects elsewhere rather than subscribing again on a process that stops.
+    """
+    await drain.ending.wait()
+    operations = running()
+    if operations:
+        await asyncio.wait(operations, timeout=END_SECONDS)
+    with contextlib.suppress(RuntimeError, WebSocketDisconnected, SocketClosed):
+        await socket.close(CLOSE_SERVICE_RESTART, "server shutting down")
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def _payload(message: dict[str, Any]) -> object:
     payload = message.get("payload")
     return {} if payload is None else payload
@@ -105,11 +132,21 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     keepalive_task: asyncio.Task[None] | None = None
     expiry_task: asyncio.Task[None] | None = None
+    drain_task: asyncio.Task[None] | None = None
     client_left = False
 
     @property
     def gateway(self) -> GraphQLWebSocket:
         return cast("GraphQLWebSocket", self.view)
+
+    async def handle(self) -> None:
+        self.drain_task = asyncio.create_task(
+            _close_when_drained(self.gateway.drain, self.websocket, self._operation_tasks)
+        )
+        await super().handle()
+
+    def _operation_tasks(self) -> list[asyncio.Task[Any]]:
+        return [op.task for op in self.operations.values() if op.task is not None]
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = _payload(cast(dict[str, Any], message))
@@ -162,11 +199,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             log.debug("client left while its subscriptions were sending")
 
     async def shutdown(self) -> None:
-        for task in (self.keepalive_task, self.expiry_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        for task in (self.keepalive_task, self.expiry_task, self.drain_task):
+            await _cancel(task)
         await super().shutdown()
 
 
@@ -183,20 +217,23 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     async def handle(self) -> None:
         timer = asyncio.create_task(self._init_timeout())
+        drained = asyncio.create_task(
+            _close_when_drained(self.gateway.drain, self.websocket, self._operation_tasks)
+        )
         try:
             await super().handle()
         finally:
-            for task in (timer, self.expiry_task):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            for task in (timer, self.expiry_task, drained):
+                await _cancel(task)
 
     async def _init_timeout(self) -> None:
         await asyncio.sleep(self.gateway.init_wait_seconds)
         if not self.init_received:
             with contextlib.suppress(RuntimeError, WebSocketDisconnected):
                 await self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+
+    def _operation_tasks(self) -> list[asyncio.Task[Any]]:
+        return list(self.tasks.values())
 
     async def handle_connection_init(self, message: LegacyInitMessage) -> None:
         self.init_received = True
@@ -288,6 +325,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         payloads: SharedPayloads | None = None,
         limits: LimitSettings | None = None,
         leeway_seconds: float = 0.0,
+        drain: Drain | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -306,12 +344,14 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self.keepalive_seconds = events.keepalive_seconds
         self.init_wait_seconds = events.connection_init_wait_seconds
         self.limits = limits or LimitSettings()
+        self.drain = drain or Drain()
 
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
         WEBSOCKETS.inc()
         try:
-            await self.run(websocket)
+            with self.drain.stream():
+                await self.run(websocket)
         finally:
             WEBSOCKETS.dec()
 
