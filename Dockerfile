@@ -23,4 +23,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]
 
+# SIGTERM drains: /readyz 503, subscriptions ended with a resume cursor, requests finished
+# (GATEWAY_SHUTDOWN__*); `docker stop -t` must leave drain + grace + a second
+STOPSIGNAL SIGTERM
 CMD ["gateway", "serve", "--host", "0.0.0.0"]

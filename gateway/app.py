@@ -26,10 +26,15 @@ from gateway.observability.tracing import Tracing, configure_tracing
 from gateway.ratelimit import RateLimits
 from gateway.services import build_services
 from gateway.settings import Settings
+from gateway.shutdown import Drain
 
-__all__ = ["create_app"]
+__all__ = ["DEFAULT_DRAIN_SECONDS", "create_app"]
 
 log = logging.getLogger("gateway")
+
+#: the drain delay when ``GATEWAY_SHUTDOWN__DRAIN_SECONDS`` is unset (``gateway dev``: 0):
+#: a load balancer polling /readyz every 2 s that needs 2 failures notices within it
+DEFAULT_DRAIN_SECONDS = 5.0
 
 
 def create_app(
@@ -56,10 +61,13 @@ def create_app(
             services = await build_services(settings)
             app.state.services = services
             await services.start()
+            drain.attach(services.bus.drain)
+            drain.install()
             try:
                 # the server's HTTP protocol reads its header deadline here (every worker)
                 yield {HEADER_TIMEOUT_STATE: settings.limits.header_timeout_seconds}
             finally:
+                drain.uninstall()
                 await services.aclose()
                 _forget_live_gauges()
         finally:
@@ -68,6 +76,8 @@ def create_app(
 
     app = FastAPI(title="Meetings gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    drain = Drain(settings.shutdown.drain_or(DEFAULT_DRAIN_SECONDS))
+    app.state.drain = drain
     app.include_router(health.router)
     if settings.metrics.enabled:
         app.router.routes.append(metrics_route(settings.metrics))
@@ -85,6 +95,7 @@ def create_app(
             rate_limits=app.state.rate_limits,
             traced=() if traces is None else (traces.schema_extension(),),
             caps=app.state.client_caps,
+            drain=drain,
         )
     )
     if settings.cors_origins:

@@ -6,6 +6,7 @@ import argparse
 import atexit
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -155,6 +156,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "http": HTTP_PROTOCOL,
         "ws_per_message_deflate": settings.events.websocket_compression,
         "ws_max_size": settings.limits.max_body_bytes,
+        # requests still running this long after the drain are cancelled
+        "timeout_graceful_shutdown": settings.shutdown.grace_seconds,
     }
 
 
@@ -171,6 +174,12 @@ def serve_defaults(settings: Settings) -> Settings:
     if auth.require_tenant is None:
         auth = auth.model_copy(update={"require_tenant": auth.mode is AuthMode.JWT})
     return settings.model_copy(update={"limits": limits, "auth": auth})
+
+
+def _exit_zero_after_shutdown() -> None:
+    """Once shut down, uvicorn raises the signal that stopped it again, under the handler
+    found at start: the default handler would end a clean shutdown with status 143."""
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: None)
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -191,6 +200,7 @@ def _serve(args: argparse.Namespace) -> None:
         "log_config": _log_config(args, settings, LogFormat.JSON),
         **server_options(settings),
     }
+    _exit_zero_after_shutdown()
     if args.workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
@@ -219,7 +229,12 @@ def _dev(args: argparse.Namespace) -> None:
     if settings.introspection is None:
         # GraphiQL's docs and completion need introspection
         settings = settings.model_copy(update={"introspection": True})
+    if settings.shutdown.drain_seconds is None:
+        # no load balancer to leave: Ctrl+C stops at once
+        shutdown = settings.shutdown.model_copy(update={"drain_seconds": 0.0})
+        settings = settings.model_copy(update={"shutdown": shutdown})
     sys.stderr.write(DEV_BANNER.format(host=args.host, port=args.port))
+    _exit_zero_after_shutdown()
     uvicorn.run(
         create_app(settings),
         host=args.host,

@@ -1,4 +1,5 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (configured backends answer)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (configured backends answer, and the
+process is not shutting down: 503 ``draining`` from SIGTERM on)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway.services import Services
+from gateway.shutdown import Drain
 
 __all__ = ["router"]
 
@@ -50,17 +52,28 @@ async def _checks(services: Services) -> dict[str, bool]:
     return dict(zip(probes, results, strict=True))
 
 
-@router.get("/readyz", include_in_schema=False)
-async def readyz(request: Request) -> JSONResponse:
-    services: Services = request.app.state.services
-    checks = await _checks(services)
-    ready = all(checks.values())
-    details = {
+def _details(request: Request, services: Services) -> dict[str, object]:
+    return {
         "events": services.bus.stats(),
         "webhooks": services.ingest.stats.as_dict(),
         "roomLifecycle": services.lifecycle.stats.as_dict(),
         "subscriptions": request.app.state.shared_payloads.stats(),
         "outbound": services.outbound.stats(),
     }
-    body = {"status": "ready" if ready else "unavailable", "checks": checks, "details": details}
+
+
+@router.get("/readyz", include_in_schema=False)
+async def readyz(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    drain: Drain = request.app.state.drain
+    if drain.draining:
+        body = {"status": "draining", "details": _details(request, services)}
+        return JSONResponse(body, status_code=503)
+    checks = await _checks(services)
+    ready = all(checks.values())
+    body = {
+        "status": "ready" if ready else "unavailable",
+        "checks": checks,
+        "details": _details(request, services),
+    }
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -5,7 +5,8 @@ log prints the whole request line; outbound URLs carry keys too (Metered's ``sec
 as strings or as ``httpx.URL`` arguments. ``install`` makes every record of the
 URL-printing logger families redacted as it is created: a logging filter would only see
 records of the one logger it is attached to, not of its children created later
-(``httpcore.http11`` appears with the first connection).
+(``httpcore.http11`` appears with the first connection). The same factory marks the URLs
+of calls answered by a provider's sandbox (``sandbox_logs.mark``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gateway.observability import sandbox_logs
 from providers import redact
 
 __all__ = ["FAMILIES", "install", "scrub"]
@@ -44,7 +46,8 @@ def scrub(record: logging.LogRecord) -> None:
 
 
 class _RedactingFactory:
-    """The log record factory, scrubbing the records of ``FAMILIES``."""
+    """The log record factory, scrubbing the records of ``FAMILIES`` (and marking sandbox
+    calls' URLs in any record)."""
 
     def __init__(self, inner: Callable[..., logging.LogRecord]) -> None:
         self.inner = inner
@@ -53,6 +56,7 @@ class _RedactingFactory:
         record = self.inner(*args, **kwargs)
         if record.name.partition(".")[0] in FAMILIES:
             scrub(record)
+        sandbox_logs.mark(record)
         return record
 
 

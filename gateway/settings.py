@@ -369,6 +369,32 @@ class StateSettings(BaseModel):
     )
 
 
+class ShutdownSettings(BaseModel):
+    """What happens on SIGTERM: drain, end subscriptions, let requests finish."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    drain_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=300,
+        description="after SIGTERM, /readyz reports draining while everything is still "
+        "served this long; then subscriptions end and new connections are refused; "
+        "unset: 5 in `gateway serve`, 0 in `gateway dev`",
+    )
+    grace_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="then in-flight requests get this long to finish; those still running "
+        "(and the provider calls they wait for) are cancelled",
+    )
+
+    def drain_or(self, default: float) -> float:
+        """The drain delay, ``default`` when unset."""
+        return default if self.drain_seconds is None else self.drain_seconds
+
+
 class OutboundSettings(BaseModel):
     """Outbound webhooks (Standard Webhooks): who may be called, retries, limits."""
 
@@ -493,6 +519,7 @@ class Settings(BaseSettings):
     outbound: OutboundSettings = OutboundSettings()
     trusted_documents: TrustedDocumentSettings = TrustedDocumentSettings()
     metrics: MetricsSettings = MetricsSettings()
+    shutdown: ShutdownSettings = ShutdownSettings()
     log_format: LogFormat | None = Field(
         default=None, description="json or text; unset: text in `gateway dev`, json otherwise"
     )

@@ -12,7 +12,15 @@ from typing import Any
 
 import httpx
 
-__all__ = ["Admission", "Fault", "FakeAPI", "JoinRefused", "Route", "json_response"]
+__all__ = [
+    "Admission",
+    "Fault",
+    "FakeAPI",
+    "JoinRefused",
+    "Route",
+    "SandboxTransport",
+    "json_response",
+]
 
 Handler = Callable[[httpx.Request, dict[str, str]], Awaitable[httpx.Response] | httpx.Response]
 
@@ -68,6 +76,11 @@ class Fault:
         return json_response(self.status or 500, body, headers)
 
 
+class SandboxTransport(httpx.MockTransport):
+    """A sandbox's in-memory transport: an adapter built on it logs its calls as sandbox
+    calls, so they are never mistaken for the real provider's."""
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -104,7 +117,7 @@ class FakeAPI:
         return fault
 
     def transport(self) -> httpx.AsyncBaseTransport:
-        return httpx.MockTransport(self.handle)
+        return SandboxTransport(self.handle)
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)

@@ -171,6 +171,7 @@ async def request(
     auth_statuses: frozenset[int] = frozenset({401}),
     limiter: CallLimiter | None = None,
     breaker: CircuitBreaker | None = None,
+    sandbox: bool = False,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one operation; return the 2xx response or raise from the error tree.
@@ -178,13 +179,14 @@ async def request(
     ``retry`` defaults to ``True`` for GET. ``budget`` bounds the whole operation, retries
     and waits included (default 60 s); a ``Retry-After`` that would outlast it ends the
     operation at once with the error that carried it. ``limiter`` caps in-flight attempts;
-    ``breaker`` refuses the operation (``CircuitOpen``) while the provider is failing.
+    ``breaker`` refuses the operation (``CircuitOpen``) while the provider is failing;
+    ``sandbox`` says the client is served by the provider's sandbox (for the logs).
     """
     retry = method.upper() == "GET" if retry is None else retry
     attempts = 1 + (retries if retry else 0)
     deadline = _deadline(_DEFAULT_BUDGET if budget is None else budget)
     guard: AbstractAsyncContextManager[None] = nullcontext() if breaker is None else breaker.guard()
-    with observe_call(provider, method, path):
+    with observe_call(provider, method, path, sandbox=sandbox):
         async with guard:
             return await _bounded(
                 _Sender(client, provider, limiter, deadline),

@@ -2,7 +2,8 @@
 
 Every label value is bounded: a provider's registered name, an HTTP method with a path
 *template* (ids replaced by ``{id}``), an outcome from the error tree. ``current_provider``
-names the provider a call is made for, so log lines written during the call can say so.
+names the provider a call is made for, and ``calling_sandbox`` whether its in-memory sandbox
+answers, so log lines written during the call can say so.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "CALL_SECONDS",
     "REFUSED",
     "TOKENS_MINTED",
+    "calling_sandbox",
     "current_provider",
     "observe_call",
     "operation_of",
@@ -83,6 +85,7 @@ TOKENS_MINTED = Counter(
 )
 
 current_provider: ContextVar[str | None] = ContextVar("current_provider", default=None)
+calling_sandbox: ContextVar[bool] = ContextVar("calling_sandbox", default=False)
 
 
 def operation_of(method: str, path: str) -> str:
@@ -103,10 +106,12 @@ def _outcome(error: BaseException | None) -> str:
 
 
 @contextmanager
-def observe_call(provider: str, method: str, path: str) -> Iterator[None]:
-    """Count and time one operation; ``current_provider`` names ``provider`` meanwhile."""
+def observe_call(provider: str, method: str, path: str, *, sandbox: bool = False) -> Iterator[None]:
+    """Count and time one operation; ``current_provider`` names ``provider`` meanwhile,
+    and ``calling_sandbox`` says whether its sandbox answers."""
     operation = operation_of(method, path)
     token = current_provider.set(provider)
+    sandbox_token = calling_sandbox.set(sandbox)
     start = time.perf_counter()
     error: BaseException | None = None
     try:
@@ -117,4 +122,5 @@ def observe_call(provider: str, method: str, path: str) -> Iterator[None]:
     finally:
         CALL_SECONDS.labels(provider, operation).observe(time.perf_counter() - start)
         CALLS.labels(provider, operation, _outcome(error)).inc()
+        calling_sandbox.reset(sandbox_token)
         current_provider.reset(token)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from providers._breaker import BreakerSettings, CircuitBreaker
 from providers._cache import KeyValueStore
+from providers._fake import SandboxTransport
 from providers._http import describe_error_body, request
 from providers._limits import CallLimiter
 from providers._listing import ListingSettings
@@ -150,6 +151,8 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         self.limiter = CallLimiter(self.name, limits.max_in_flight, limits.max_queued)
         self.breaker = CircuitBreaker(self.name, settings.breaker)
         self.notes = RoomNotebook(store, self.name, settings.room_notes_ttl_seconds)
+        #: served by the provider's in-memory sandbox: its calls are logged as such
+        self.sandboxed = isinstance(transport, SandboxTransport)
         self.client = self._build_client(transport)
 
     @abstractmethod
@@ -189,6 +192,7 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
             auth_statuses=self.auth_statuses,
             limiter=self.limiter,
             breaker=self.breaker,
+            sandbox=self.sandboxed,
             **kwargs,
         )
 

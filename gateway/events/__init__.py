@@ -19,6 +19,7 @@ from gateway.events.model import (
     EventFilter,
     InvalidCursor,
     PublishResult,
+    ShuttingDown,
     StoredEvent,
     SubscriberTooSlow,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "MemoryEventBus",
     "PublishResult",
     "RedisEventBus",
+    "ShuttingDown",
     "StoredEvent",
     "SubscriberTooSlow",
     "UnknownProvider",

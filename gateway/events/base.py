@@ -16,12 +16,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
-from gateway.events.hub import Closed, Hub, Overflowed, Subscriber
+from gateway.events.hub import Closed, Draining, Hub, Overflowed, Subscriber
 from gateway.events.model import (
     EventFilter,
     InvalidCursor,
     Position,
     PublishResult,
+    ShuttingDown,
     StoredEvent,
     SubscriberTooSlow,
 )
@@ -66,6 +67,11 @@ class EventBus(Protocol):
 
     async def ready(self) -> bool:
         """The log answers."""
+        ...
+
+    def drain(self) -> int:
+        """Shutting down: end every client subscription now, and later ones at once, with
+        ``ShuttingDown``; how many were ended."""
         ...
 
     def start_cursor(self) -> str:
@@ -130,6 +136,9 @@ class LogBus(ABC):
 
     def start_cursor(self) -> str:
         return self.cursor_of(self.origin)
+
+    def drain(self) -> int:
+        return self.hub.drain()
 
     def stats(self) -> dict[str, Any]:
         stats = self.hub.stats
@@ -206,6 +215,9 @@ class EventStream:
             return item
 
     async def _next_candidate(self) -> StoredEvent:
+        if self._subscriber.draining:
+            # not even the replay continues: the client resumes from here elsewhere
+            raise ShuttingDown(self.last_cursor)
         while self._replaying and not self._page:
             await self._next_page()
         if self._page:
@@ -214,6 +226,8 @@ class EventStream:
             return await self._subscriber.get()
         except Overflowed:
             raise SubscriberTooSlow(self.last_cursor) from None
+        except Draining:
+            raise ShuttingDown(self.last_cursor) from None
         except Closed:
             raise StopAsyncIteration from None
 

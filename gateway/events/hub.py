@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from gateway.events.model import EventFilter, StoredEvent
 from gateway.observability.metrics import SUBSCRIBERS_TOO_SLOW
 
-__all__ = ["Closed", "Hub", "HubStats", "Overflowed", "Subscriber"]
+__all__ = ["Closed", "Draining", "Hub", "HubStats", "Overflowed", "Subscriber"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,11 @@ class Overflowed(Exception):
 
 class Closed(Exception):
     """The bus shut down; the subscriber ends normally."""
+
+
+class Draining(Exception):
+    """The process is shutting down: the subscriber ends at once, its queue dropped (the
+    client resumes elsewhere from the last event it received)."""
 
 
 class Subscriber:
@@ -73,12 +78,17 @@ class Subscriber:
         """Stop queueing; the next ``get`` raises ``reason`` once the queue is dropped."""
         if self._ended is None:
             self._ended = reason
-            if isinstance(reason, Overflowed):
+            if isinstance(reason, Overflowed | Draining):
                 self._queue.clear()
             self._wakeup.set()
 
+    @property
+    def draining(self) -> bool:
+        """Ended because the process is shutting down (a replay stops too)."""
+        return isinstance(self._ended, Draining)
+
     async def get(self) -> StoredEvent:
-        """The next queued event; raises ``Overflowed`` or ``Closed`` when ended."""
+        """The next queued event; raises ``Overflowed``, ``Draining`` or ``Closed`` when ended."""
         while not self._queue:
             if self._ended is not None:
                 raise self._ended
@@ -101,8 +111,12 @@ class Hub:
     def __init__(self) -> None:
         self._subscribers: set[Subscriber] = set()
         self.stats = HubStats()
+        #: shutting down: clients' subscribers are ended, and new ones at once
+        self.draining = False
 
     def add(self, subscriber: Subscriber) -> None:
+        if self.draining and not subscriber.internal:
+            subscriber.end(Draining())
         self._subscribers.add(subscriber)
         self._count()
 
@@ -130,6 +144,18 @@ class Hub:
                 "they resume with resumeAfter",
                 ended,
             )
+
+    def drain(self) -> int:
+        """End every client's subscriber now and every later one at once; how many ended.
+
+        The gateway's own readers (``internal``) keep running until the bus closes.
+        """
+        self.draining = True
+        clients = [subscriber for subscriber in self._subscribers if not subscriber.internal]
+        for subscriber in clients:
+            subscriber.end(Draining())
+            self.remove(subscriber)
+        return len(clients)
 
     def end_all(self, reason: Exception) -> None:
         """End every subscriber (shutdown: ``Closed``; lost events: ``Overflowed``)."""

@@ -14,6 +14,7 @@ __all__ = [
     "InvalidCursor",
     "Position",
     "PublishResult",
+    "ShuttingDown",
     "StoredEvent",
     "SubscriberTooSlow",
 ]
@@ -85,6 +86,18 @@ class PublishResult:
 
 class InvalidCursor(ValueError):
     """An ``after`` cursor that is malformed, unknown to this log, or past the retention."""
+
+
+class ShuttingDown(Exception):
+    """This process is shutting down; the subscriber resumes after ``resume_after``,
+    on another replica or on this one once restarted."""
+
+    def __init__(self, resume_after: str) -> None:
+        super().__init__(
+            "subscription ended: the server is shutting down; "
+            f'subscribe again with after: "{resume_after}" to continue without a gap'
+        )
+        self.resume_after = resume_after
 
 
 class SubscriberTooSlow(Exception):

@@ -65,6 +65,8 @@ class ErrorCode(StrEnum):
     PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
     #: a document sent with a hash that is not its SHA-256
     PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+    #: the server is shutting down; ``extensions.resumeAfter`` says where to resume
+    SHUTTING_DOWN = "SHUTTING_DOWN"
 
 
 class GatewayError(GraphQLError):

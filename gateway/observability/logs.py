@@ -1,8 +1,9 @@
 """Log output: JSON lines or text, for the gateway's loggers and uvicorn's alike.
 
 A JSON line carries ``timestamp``, ``level``, ``logger``, ``message``, and where known the
-``request_id``, the GraphQL ``operation``, the ``provider`` being called and, while a traced
-span is current, its ``trace_id`` and ``span_id``; uvicorn's access
+``request_id``, the GraphQL ``operation``, the ``provider`` being called (with
+``"sandbox": true`` when its in-memory sandbox answers) and, while a traced span is current,
+its ``trace_id`` and ``span_id``; uvicorn's access
 lines add ``method``, ``path`` and ``status``. Messages and exception texts pass through the
 same redaction as every log record (credentials in URLs, JWTs).
 """
@@ -21,7 +22,7 @@ from gateway.observability.context import current_operation, current_request_id
 from gateway.observability.tracing import log_ids
 from gateway.settings import LogFormat
 from providers import redact
-from providers._observe import current_provider
+from providers._observe import calling_sandbox, current_provider
 
 __all__ = ["JsonFormatter", "LogFormat", "logging_config"]
 
@@ -31,16 +32,19 @@ TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 _ACCESS_ARGS = 5
 
 
-def _context() -> dict[str, str]:
+def _context() -> dict[str, str | bool]:
     values = {
         "request_id": current_request_id.get(),
         "operation": current_operation.get(),
         "provider": current_provider.get(),
     }
+    context: dict[str, str | bool] = {k: v for k, v in values.items() if v is not None}
     ids = log_ids()
     if ids is not None:
-        values["trace_id"], values["span_id"] = ids
-    return {key: value for key, value in values.items() if value is not None}
+        context["trace_id"], context["span_id"] = ids
+    if calling_sandbox.get():
+        context["sandbox"] = True
+    return context
 
 
 def _access_fields(record: logging.LogRecord) -> dict[str, Any]:

@@ -22,8 +22,12 @@ START_TIMEOUT = 30
 
 
 def environment(**variables: str) -> dict[str, str]:
-    """The current environment without any GATEWAY_ variable, plus ``variables``."""
+    """The current environment without any GATEWAY_ variable, plus ``variables``.
+
+    No drain delay unless given: most tests stop the process and wait for it.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env["GATEWAY_SHUTDOWN__DRAIN_SECONDS"] = "0"
     env.update(variables)
     return env
 

@@ -147,3 +147,27 @@ def test_metrics_sum_over_workers() -> None:
     assert refused.status_code == 401
     assert scraped.status_code == 200
     assert requests_counted(scraped.text) == 12
+
+
+def test_dev_logs_provider_calls_as_sandbox_calls() -> None:
+    query = {"query": "{ rooms(first: 1) { edges { node { id } } } }"}
+    with running("dev", log_level="debug", GATEWAY_LOG_FORMAT="json") as (base, process):
+        assert httpx.post(f"{base}/graphql", json=query).status_code == 200
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=15)
+    calls = [line for line in json_lines(stdout + stderr) if line["logger"] == "httpx"]
+    assert {line["provider"] for line in calls} == {"vonage", "metered", "videosdk"}
+    for line in calls:
+        assert line["sandbox"] is True, line
+        assert " sandbox:https://" in line["message"], line
+
+
+def test_text_logs_mark_sandbox_urls() -> None:
+    query = {"query": "{ rooms(first: 1) { edges { node { id } } } }"}
+    with running("dev", log_level="debug") as (base, process):
+        assert httpx.post(f"{base}/graphql", json=query).status_code == 200
+        process.terminate()
+        _, stderr = process.communicate(timeout=15)
+    calls = [line for line in stderr.splitlines() if "HTTP Request:" in line]
+    assert len(calls) == 3, stderr
+    assert all("GET sandbox:https://" in line for line in calls), calls

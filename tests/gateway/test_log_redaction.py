@@ -14,6 +14,7 @@ from gateway.graphql.errors import from_provider_error
 from gateway.observability.logs import OUTBOUND_LOGGERS, logging_config
 from gateway.settings import LogFormat
 from providers import ProviderUnavailable
+from tests.support import asgi_client
 
 URL = "https://app.metered.live/api/v1/rooms?secretKey=s3cr3t-value"
 
@@ -72,3 +73,15 @@ def test_a_join_token_in_an_error_message_is_redacted() -> None:
     error = from_provider_error(ProviderUnavailable("videosdk", f"refused {JOIN_TOKEN}"))
     assert JOIN_TOKEN not in error.message
     assert "refused ***" in error.message
+
+
+async def test_apps_started_one_after_another_wrap_the_record_factory_once() -> None:
+    for _ in range(3):
+        async with asgi_client():
+            pass
+    factory = logging.getLogRecordFactory()
+    wrappers = 0
+    while hasattr(factory, "inner"):
+        wrappers += 1
+        factory = factory.inner
+    assert wrappers == 1

@@ -57,6 +57,7 @@ from gateway.graphql.transport.uploads import (
 )
 from gateway.ratelimit import RateLimited, RateLimits, client_key
 from gateway.settings import TrustedDocumentSettings
+from gateway.shutdown import Drain
 
 __all__ = ["GraphQLHTTP", "error_body"]
 
@@ -148,6 +149,7 @@ class GraphQLHTTP:
         rate_limits: RateLimits | None = None,
         persisted: PersistedDocuments | None = None,
         caps: ClientCaps | None = None,
+        drain: Drain | None = None,
     ) -> None:
         self._schema = schema
         self._persisted = persisted or PersistedDocuments(TrustedDocumentSettings())
@@ -158,6 +160,7 @@ class GraphQLHTTP:
         self._max_json_depth = max_json_depth
         self._rate_limits = rate_limits
         self._caps = caps
+        self._drain = drain or Drain()
 
     async def handle(self, request: Request) -> Response:
         """Answer one ``GET`` or ``POST`` request."""
@@ -218,6 +221,7 @@ class GraphQLHTTP:
                 allowed=allowed,
                 heartbeat_seconds=self._heartbeat_seconds,
                 hold=hold,
+                drain=self._drain,
             )
         result = await self._execute(params, context, allowed)
         return result_response(result, media)

@@ -18,6 +18,7 @@ from gateway.graphql.transport.uploads import UploadLimits
 from gateway.graphql.transport.ws import GraphQLWebSocket
 from gateway.ratelimit import RateLimits
 from gateway.settings import Settings
+from gateway.shutdown import Drain
 
 __all__ = ["build_graphql_router"]
 
@@ -29,14 +30,17 @@ def build_graphql_router(
     rate_limits: RateLimits | None = None,
     traced: tuple[type[SchemaExtension], ...] = (),
     caps: ClientCaps | None = None,
+    drain: Drain | None = None,
 ) -> APIRouter:
     """Routes of the GraphQL endpoint; ``schema`` defaults to the gateway's own.
 
     ``payloads`` is where WebSocket subscriptions share their executed events; ``traced``
     adds the tracing extension to the gateway's own schema; ``caps`` counts what each client
-    holds open over WebSocket and SSE.
+    holds open over WebSocket and SSE; ``drain`` tells subscriptions when the process shuts
+    down.
     """
     caps = caps or ClientCaps(settings.limits)
+    drain = drain or Drain()
     if schema is None:
         introspection = settings.introspection is True
         schema = build_schema(settings.limits, introspection=introspection, traced=traced)
@@ -55,6 +59,7 @@ def build_graphql_router(
         rate_limits=rate_limits,
         persisted=persisted,
         caps=caps,
+        drain=drain,
     )
     websocket = GraphQLWebSocket(
         schema,
@@ -67,6 +72,7 @@ def build_graphql_router(
         persisted=persisted,
         rate_limits=rate_limits,
         caps=caps,
+        drain=drain,
     )
     router = APIRouter()
     router.add_api_route(

@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType
 from gateway.client_caps import Hold
 from gateway.graphql.context import Context
 from gateway.graphql.transport.media import GraphQLParams
+from gateway.shutdown import Drain
 
 __all__ = ["sse_response"]
 
@@ -38,31 +39,35 @@ def sse_response(
     *,
     allowed: Iterable[OperationType],
     heartbeat_seconds: float,
+    drain: Drain,
     hold: Hold | None = None,
 ) -> StreamingResponse:
     """A streaming response running ``params`` as an event stream.
 
     ``hold`` (the client's slot for this stream) is given back when the stream ends, however
-    it ends: finished, failed, or the client gone.
+    it ends: finished, failed, or the client gone. On shutdown its subscription ends with
+    ``SHUTTING_DOWN`` (a ``next`` event with the error, then ``complete``), which ``drain``
+    waits for briefly before the server stops.
     """
     transport = SSETransport(heartbeat_interval=heartbeat_seconds)
     allowed = tuple(allowed)
 
     async def events() -> AsyncGenerator[str, None]:
-        source = await schema.stream(
-            params.query,
-            variable_values=params.variables,
-            context_value=context,
-            operation_name=params.operation_name,
-            operation_extensions=params.extensions,
-            allowed_operation_types=allowed,
-        )
-        async with aclosing(source):
-            async for result in source:
-                if not isinstance(result, ExecutionResult):
-                    raise TypeError("incremental delivery is not enabled on this schema")
-                yield transport.encode_next(process_result(result), _encode)
-        yield transport.encode_complete()
+        with drain.stream():
+            source = await schema.stream(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+                operation_extensions=params.extensions,
+                allowed_operation_types=allowed,
+            )
+            async with aclosing(source):
+                async for result in source:
+                    if not isinstance(result, ExecutionResult):
+                        raise TypeError("incremental delivery is not enabled on this schema")
+                    yield transport.encode_next(process_result(result), _encode)
+            yield transport.encode_complete()
 
     stream = merge_stream_with_heartbeat(
         events,

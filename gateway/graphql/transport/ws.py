@@ -8,6 +8,8 @@ for ``connection_init`` (close 4408), server keepalive (``ping`` on graphql-tran
 ``ka`` on graphql-ws), a coded error (``RATE_LIMITED``) for an operation over the
 per-connection limit, the client's request rate or its cap of running operations, and
 close 4429 for a connection over the client's cap of connections (``client_caps``).
+When the process shuts down, every subscription ends with ``SHUTTING_DOWN`` (and
+``resumeAfter``) and ``complete``, then the socket is closed with 1012.
 Browsers on other origins are refused at the handshake unless listed in
 ``GATEWAY_CORS_ORIGINS`` (clients that send no ``Origin`` are not browsers).
 """
@@ -20,7 +22,7 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -67,6 +69,7 @@ from gateway.graphql.transport.media import RequestError, params_from_mapping
 from gateway.observability.metrics import WEBSOCKETS
 from gateway.ratelimit import RateLimited, RateLimits, client_key
 from gateway.settings import EventSettings, LimitSettings, TrustedDocumentSettings
+from gateway.shutdown import CLOSE_SERVICE_RESTART, END_SECONDS, Drain
 
 __all__ = ["GraphQLWebSocket"]
 
@@ -108,6 +111,28 @@ def _release_when_done(hold: Hold, task: asyncio.Task[Any] | None) -> None:
         hold.release()
     else:
         task.add_done_callback(lambda _: hold.release())
+Tasks = Callable[[], Collection[asyncio.Task[Any]]]
+
+
+async def _close_when_drained(drain: Drain, socket: AsyncWebSocketAdapter, running: Tasks) -> None:
+    """Once subscriptions are told to end, wait for their last message, then close 1012.
+
+    Each operation sends its ``SHUTTING_DOWN`` result and ``complete`` as it ends; a client
+    then reconnects elsewhere rather than subscribing again on a process that stops.
+    """
+    await drain.ending.wait()
+    operations = running()
+    if operations:
+        await asyncio.wait(operations, timeout=END_SECONDS)
+    with contextlib.suppress(RuntimeError, WebSocketDisconnected, SocketClosed):
+        await socket.close(CLOSE_SERVICE_RESTART, "server shutting down")
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _payload(message: dict[str, Any]) -> object:
@@ -121,11 +146,21 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     keepalive_task: asyncio.Task[None] | None = None
     expiry_task: asyncio.Task[None] | None = None
     connection_hold: Hold | None = None
+    drain_task: asyncio.Task[None] | None = None
     client_left = False
 
     @property
     def gateway(self) -> GraphQLWebSocket:
         return cast("GraphQLWebSocket", self.view)
+
+    async def handle(self) -> None:
+        self.drain_task = asyncio.create_task(
+            _close_when_drained(self.gateway.drain, self.websocket, self._operation_tasks)
+        )
+        await super().handle()
+
+    def _operation_tasks(self) -> list[asyncio.Task[Any]]:
+        return [op.task for op in self.operations.values() if op.task is not None]
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = _payload(cast(dict[str, Any], message))
@@ -189,11 +224,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             log.debug("client left while its subscriptions were sending")
 
     async def shutdown(self) -> None:
-        for task in (self.keepalive_task, self.expiry_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        for task in (self.keepalive_task, self.expiry_task, self.drain_task):
+            await _cancel(task)
         if self.connection_hold is not None:
             self.connection_hold.release()
         await super().shutdown()
@@ -213,14 +245,14 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     async def handle(self) -> None:
         timer = asyncio.create_task(self._init_timeout())
+        drained = asyncio.create_task(
+            _close_when_drained(self.gateway.drain, self.websocket, self._operation_tasks)
+        )
         try:
             await super().handle()
         finally:
-            for task in (timer, self.expiry_task):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            for task in (timer, self.expiry_task, drained):
+                await _cancel(task)
             if self.connection_hold is not None:
                 self.connection_hold.release()
 
@@ -229,6 +261,9 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         if not self.init_received:
             with contextlib.suppress(RuntimeError, WebSocketDisconnected):
                 await self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+
+    def _operation_tasks(self) -> list[asyncio.Task[Any]]:
+        return list(self.tasks.values())
 
     async def handle_connection_init(self, message: LegacyInitMessage) -> None:
         self.init_received = True
@@ -335,6 +370,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         persisted: PersistedDocuments | None = None,
         rate_limits: RateLimits | None = None,
         caps: ClientCaps | None = None,
+        drain: Drain | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -356,12 +392,14 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self.persisted = persisted or PersistedDocuments(TrustedDocumentSettings())
         self.rate_limits = rate_limits
         self.caps = caps or ClientCaps(self.limits)
+        self.drain = drain or Drain()
 
     async def handle(self, websocket: WebSocket) -> None:
         """Serve one WebSocket connection."""
         WEBSOCKETS.inc()
         try:
-            await self.run(websocket)
+            with self.drain.stream():
+                await self.run(websocket)
         finally:
             WEBSOCKETS.dec()
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway.events import EventFilter, InvalidCursor, SubscriberTooSlow
+from gateway.events import EventFilter, InvalidCursor, ShuttingDown, SubscriberTooSlow
 from gateway.events.base import LogBus
 from providers import EventType, MeetingEvent
 from tests.gateway.events.conftest import BusFactory
@@ -317,3 +317,38 @@ async def test_events_trimmed_while_a_subscriber_replays_end_it_with_the_gap(
             await collect(stream, 1)
     assert labels(replayed) == [f"old-{i}" for i in range(500)]
     assert "subscribe without after" in str(ended.value)
+
+
+async def test_draining_ends_client_subscriptions_with_the_last_delivered_cursor(
+    make_bus: BusFactory,
+) -> None:
+    bus = await make_bus()
+    cursors = await publish_labels(bus, "a", "b", "c")
+    async with (
+        bus.subscribe(after=cursors[0]) as replaying,
+        bus.subscribe() as live,
+        bus.subscribe(internal=True) as internal,
+    ):
+        assert labels(await collect(replaying, 1)) == ["b"]
+        (d_cursor,) = await publish_labels(bus, "d")
+        assert labels(await collect(live, 1)) == ["d"]
+        assert bus.drain() == 2
+        await publish_labels(bus, "e")
+        # neither the rest of the replay nor queued events: the client resumes elsewhere
+        with pytest.raises(ShuttingDown) as replay_end:
+            await anext(replaying)
+        assert replay_end.value.resume_after == cursors[1]
+        with pytest.raises(ShuttingDown) as live_end:
+            await anext(live)
+        assert live_end.value.resume_after == d_cursor
+        assert labels(await collect(internal, 2)) == ["d", "e"]
+
+
+async def test_a_subscription_started_while_draining_ends_at_once(make_bus: BusFactory) -> None:
+    bus = await make_bus()
+    cursors = await publish_labels(bus, "a", "b")
+    bus.drain()
+    async with bus.subscribe(after=cursors[0]) as stream:
+        with pytest.raises(ShuttingDown) as ended:
+            await anext(stream)
+    assert ended.value.resume_after == cursors[0]

@@ -2,7 +2,8 @@
 
 Every event carries its ``cursor``; a client that reconnects with ``after: <cursor>``
 receives exactly the events it missed, then live ones. A subscriber that cannot keep up
-is ended with ``SUBSCRIBER_TOO_SLOW`` and ``extensions.resumeAfter``.
+is ended with ``SUBSCRIBER_TOO_SLOW`` and ``extensions.resumeAfter``; so is every
+subscription of a process that shuts down, with ``SHUTTING_DOWN``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from gateway.events import (
     BusUnavailable,
     EventFilter,
     InvalidCursor,
+    ShuttingDown,
     StoredEvent,
     SubscriberTooSlow,
 )
@@ -279,6 +281,10 @@ async def event_stream(
     except SubscriberTooSlow as exc:
         raise GatewayError(
             str(exc), ErrorCode.SUBSCRIBER_TOO_SLOW, resumeAfter=exc.resume_after
+        ) from None
+    except ShuttingDown as exc:
+        raise GatewayError(
+            str(exc), ErrorCode.SHUTTING_DOWN, resumeAfter=exc.resume_after
         ) from None
     except BusUnavailable:
         raise GatewayError(
