@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from gateway.observability.metrics import RATE_LIMITED
 from gateway.settings import LimitSettings
 
 __all__ = ["ClientCaps", "Hold", "OverCap", "Slots"]
@@ -61,13 +62,18 @@ class Slots:
     def take(self, key: tuple[str, str]) -> Hold:
         """A slot for ``key``; ``OverCap`` when it already holds ``limit``."""
         held = self._counts.get(key, 0)
-        if held >= self.limit:
-            raise OverCap(self.what, self.limit)
-        if held == 0 and len(self._counts) >= self.max_clients:
-            log.warning("client cap: %d clients hold %s already", self.max_clients, self.what)
+        if held >= self.limit or (held == 0 and self._full()):
+            RATE_LIMITED.labels(limit=self.what).inc()
             raise OverCap(self.what, self.limit)
         self._counts[key] = held + 1
         return Hold(self, key)
+
+    def _full(self) -> bool:
+        """Whether the map holds ``max_clients`` already (a new client is refused)."""
+        if len(self._counts) < self.max_clients:
+            return False
+        log.warning("client cap: %d clients hold %s already", self.max_clients, self.what)
+        return True
 
     def give_back(self, key: tuple[str, str]) -> None:
         held = self._counts.get(key, 0) - 1

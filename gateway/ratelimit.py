@@ -19,6 +19,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
 from gateway.auth import Principal
+from gateway.observability.metrics import RATE_LIMITED
 from gateway.settings import LimitSettings
 
 __all__ = ["RateLimited", "RateLimits", "client_key"]
@@ -87,6 +88,7 @@ class RateLimits:
             log.warning("rate limit store unavailable (%s): not limiting", type(exc).__name__)
             return
         if not allowed:
+            RATE_LIMITED.labels(limit=what).inc()
             raise RateLimited(what, await self._retry_after(rate, what, *key))
 
     async def _retry_after(self, rate: RateLimitItem, *key: str) -> int:

@@ -85,6 +85,12 @@ PERSISTED_DOCUMENTS = Counter(
     "untrusted: run in log mode, refused, apq_hit, apq_miss, apq_stored)",
     ["outcome"],
 )
+RATE_LIMITED = Counter(
+    "gateway_rate_limited_total",
+    "Refusals by a rate limit or a per-client cap, by limit (requests, failed authentications, "
+    "failed verifications, WebSocket connections, operations)",
+    ["limit"],
+)
 SUBSCRIBERS_TOO_SLOW = Counter(
     "gateway_subscribers_too_slow_total",
     "Subscribers ended because they fell behind (full queue or backlog too old)",

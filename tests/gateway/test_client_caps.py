@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection
 
 from gateway.client_caps import ClientCaps, OverCap, Slots
 from gateway.settings import Settings
+from tests.gateway.observability.scrape import scrape, total
 from tests.gateway.probe_schema import probe_app
 from tests.gateway.test_ws import (
     LEGACY_WS,
@@ -85,6 +86,12 @@ async def refused(ws: ClientConnection, protocol: str, op_id: str) -> dict[str, 
     return error
 
 
+async def refusals(base: str, limit: str) -> float:
+    """``gateway_rate_limited_total{limit}`` as the server's ``/metrics`` has it now."""
+    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+        return total(await scrape(http), "gateway_rate_limited_total", limit=limit)
+
+
 def stop(protocol: str, op_id: str) -> dict[str, str]:
     return {"id": op_id, "type": "complete" if protocol == TRANSPORT_WS else "stop"}
 
@@ -94,6 +101,7 @@ async def test_connections_over_the_client_cap_close_with_4429(protocol: str) ->
     settings = gateway_settings(limits={"max_connections_per_client": 2})
     with served(settings) as (base, app):
         url = ws_url(base)
+        before = await refusals(base, "WebSocket connections")
         async with ready(url, protocol), ready(url, protocol) as second:
             async with socket(url, protocol) as third:
                 await send(third, {"type": "connection_init", "payload": {}})
@@ -107,6 +115,7 @@ async def test_connections_over_the_client_cap_close_with_4429(protocol: str) ->
             async with ready(url, protocol):
                 pass
         await until(lambda: len(caps_of(app).connections) == 0)
+        assert await refusals(base, "WebSocket connections") == before + 1
 
 
 async def test_each_subject_has_its_own_connection_cap() -> None:
@@ -174,6 +183,7 @@ async def test_websocket_operations_obey_the_client_rate(protocol: str) -> None:
 async def test_sse_streams_count_against_the_client_rate() -> None:
     settings = gateway_settings(limits={"client_rate": "2/minute"})
     with served(settings) as (base, _):
+        before = await refusals(base, "requests")
         async with ready(ws_url(base), TRANSPORT_WS) as ws:
             await started(ws, TRANSPORT_WS, "a")
             async with httpx.AsyncClient(base_url=base, timeout=5) as http:
@@ -181,6 +191,7 @@ async def test_sse_streams_count_against_the_client_rate() -> None:
                 assert (await http.post("/graphql", json=tick, headers=SSE)).status_code == 200
                 over = await http.post("/graphql", json=tick, headers=SSE)
         assert over.status_code == 429
+        assert await refusals(base, "requests") == before + 1
         assert 1 <= int(over.headers["retry-after"]) <= 60
         [error] = over.json()["errors"]
         assert error["extensions"]["code"] == "RATE_LIMITED"

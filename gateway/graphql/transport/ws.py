@@ -111,6 +111,8 @@ def _release_when_done(hold: Hold, task: asyncio.Task[Any] | None) -> None:
         hold.release()
     else:
         task.add_done_callback(lambda _: hold.release())
+
+
 Tasks = Callable[[], Collection[asyncio.Task[Any]]]
 
 
