@@ -14,7 +14,14 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["HEADER", "RequestId", "current_operation", "current_request_id", "request_id_from"]
+__all__ = [
+    "HEADER",
+    "RequestId",
+    "current_operation",
+    "current_request_id",
+    "current_tenant",
+    "request_id_from",
+]
 
 HEADER = "x-request-id"
 _HEADER_BYTES = HEADER.encode()
@@ -22,6 +29,8 @@ _SANE = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
 current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 current_operation: ContextVar[str | None] = ContextVar("graphql_operation", default=None)
+#: the caller's tenant, once its token is verified (HTTP request or WebSocket connection)
+current_tenant: ContextVar[str | None] = ContextVar("tenant", default=None)
 
 
 def request_id_from(value: bytes | None) -> str:

@@ -2,10 +2,10 @@
 
 A JSON line carries ``timestamp``, ``level``, ``logger``, ``message``, and where known the
 ``request_id``, the GraphQL ``operation``, the ``provider`` being called (with
-``"sandbox": true`` when its in-memory sandbox answers) and, while a traced span is current,
-its ``trace_id`` and ``span_id``; uvicorn's access
-lines add ``method``, ``path`` and ``status``. Messages and exception texts pass through the
-same redaction as every log record (credentials in URLs, JWTs).
+``"sandbox": true`` when its in-memory sandbox answers), the caller's ``tenant`` and, while a
+traced span is current, its ``trace_id`` and ``span_id``; uvicorn's access lines add
+``method``, ``path`` and ``status``. Messages and exception texts pass through the same
+redaction as every log record (credentials in URLs, JWTs).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-from gateway.observability.context import current_operation, current_request_id
+from gateway.observability.context import current_operation, current_request_id, current_tenant
 from gateway.observability.tracing import log_ids
 from gateway.settings import LogFormat
 from providers import redact
@@ -37,6 +37,7 @@ def _context() -> dict[str, str | bool]:
         "request_id": current_request_id.get(),
         "operation": current_operation.get(),
         "provider": current_provider.get(),
+        "tenant": current_tenant.get(),
     }
     context: dict[str, str | bool] = {k: v for k, v in values.items() if v is not None}
     ids = log_ids()

@@ -55,6 +55,7 @@ from gateway.graphql.transport.uploads import (
     is_multipart,
     params_from_multipart,
 )
+from gateway.observability.context import current_tenant
 from gateway.ratelimit import RateLimited, RateLimits, client_key
 from gateway.settings import TrustedDocumentSettings
 from gateway.shutdown import Drain
@@ -206,6 +207,7 @@ class GraphQLHTTP:
         if limits is not None:
             await limits.check(limits.auth_failures, "failed authentications", _ip(request))
         principal = await self._authenticator.authenticate(request.headers.get("authorization"))
+        current_tenant.set(principal.tenant)
         client = client_key(principal, _ip(request))
         if limits is not None:
             await limits.hit(limits.client, "requests", *client)

@@ -66,6 +66,7 @@ from gateway.graphql.transport.delivery import (
     request_key,
 )
 from gateway.graphql.transport.media import RequestError, params_from_mapping
+from gateway.observability.context import current_tenant
 from gateway.observability.metrics import WEBSOCKETS
 from gateway.ratelimit import RateLimited, RateLimits, client_key
 from gateway.settings import EventSettings, LimitSettings, TrustedDocumentSettings
@@ -511,6 +512,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     async def authenticate(self, context: Context, payload: dict[str, object]) -> None:
         """Set the connection's principal from a ``connection_init`` payload."""
         context.principal = await self.authenticator.authenticate_init(payload)
+        current_tenant.set(context.principal.tenant)
 
     def close_at_expiry(
         self, socket: AsyncWebSocketAdapter, payload: Mapping[str, object]

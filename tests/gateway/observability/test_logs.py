@@ -17,7 +17,7 @@ from gateway.observability.context import request_id_from
 from gateway.observability.logs import JsonFormatter, logging_config
 from gateway.settings import LogFormat
 from tests.gateway.graphql.helpers import gateway
-from tests.support import asgi_client
+from tests.support import asgi_client, jwt_settings, make_token
 
 
 @contextmanager
@@ -60,6 +60,20 @@ async def test_provider_calls_log_the_request_operation_and_provider() -> None:
     assert all(
         "secretKey=***" in line["message"] for line in calls if "secretKey" in line["message"]
     )
+
+
+async def test_lines_carry_the_callers_tenant() -> None:
+    query = 'mutation Plan { createRoom(input: {provider: METERED, displayName: "x"}) { id } }'
+    token = make_token("rooms:write", tenant="acme")
+    with json_log("httpx") as buffer:
+        async with gateway(jwt_settings()) as gw:
+            response = await gw.client.post(
+                "/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}"}
+            )
+    assert "errors" not in response.json()
+    calls = [line for line in lines(buffer) if "metered.live" in line["message"]]
+    assert calls
+    assert all(line["tenant"] == "acme" for line in calls)
 
 
 @pytest.mark.parametrize(
