@@ -15,11 +15,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from gateway.events.model import EventFilter, StoredEvent
 from gateway.observability.metrics import SUBSCRIBERS_TOO_SLOW
 
-__all__ = ["Closed", "Draining", "Hub", "HubStats", "Overflowed", "Subscriber"]
+__all__ = ["BoundedQueue", "Closed", "Draining", "Hub", "HubStats", "Overflowed", "Subscriber"]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -37,31 +40,26 @@ class Draining(Exception):
     client resumes elsewhere from the last event it received)."""
 
 
-class Subscriber:
-    """A bounded queue of live events matching ``event_filter``."""
+class BoundedQueue(Generic[T]):
+    """At most ``maxsize`` items, each waiting at most ``max_lag_seconds``; past either the
+    queue is ended (``Overflowed``) rather than let grow or go stale."""
 
     def __init__(
         self,
-        event_filter: EventFilter,
         maxsize: int,
         max_lag_seconds: float = float("inf"),
         clock: Callable[[], float] = time.monotonic,
-        *,
-        internal: bool = False,
     ) -> None:
-        self.event_filter = event_filter
-        #: the gateway's own reader (room state), not a client's subscription
-        self.internal = internal
         self._maxsize = maxsize
         self._max_lag = max_lag_seconds
         self._clock = clock
-        #: (when queued, event)
-        self._queue: deque[tuple[float, StoredEvent]] = deque()
+        #: (when queued, item)
+        self._queue: deque[tuple[float, T]] = deque()
         self._wakeup = asyncio.Event()
         self._ended: Exception | None = None
 
-    def offer(self, item: StoredEvent) -> bool:
-        """Queue ``item``; ``False`` (and the subscriber ended) when it is too far behind."""
+    def offer(self, item: T) -> bool:
+        """Queue ``item``; ``False`` (and the queue ended) when it is too far behind."""
         if self._ended is not None:
             return True
         now = self._clock()
@@ -75,7 +73,8 @@ class Subscriber:
         return True
 
     def end(self, reason: Exception) -> None:
-        """Stop queueing; the next ``get`` raises ``reason`` once the queue is dropped."""
+        """Stop queueing; the next ``get`` raises ``reason`` once the queue is drained (at
+        once for ``Overflowed`` and ``Draining``: the queue is dropped)."""
         if self._ended is None:
             self._ended = reason
             if isinstance(reason, Overflowed | Draining):
@@ -87,14 +86,33 @@ class Subscriber:
         """Ended because the process is shutting down (a replay stops too)."""
         return isinstance(self._ended, Draining)
 
-    async def get(self) -> StoredEvent:
-        """The next queued event; raises ``Overflowed``, ``Draining`` or ``Closed`` when ended."""
+    async def get(self) -> T:
+        """The next queued item; raises the reason it was ended (``Overflowed``, ``Draining``
+        or ``Closed``) once none is left."""
         while not self._queue:
             if self._ended is not None:
                 raise self._ended
             self._wakeup.clear()
             await self._wakeup.wait()
         return self._queue.popleft()[1]
+
+
+class Subscriber(BoundedQueue[StoredEvent]):
+    """A bounded queue of live events matching ``event_filter``."""
+
+    def __init__(
+        self,
+        event_filter: EventFilter,
+        maxsize: int,
+        max_lag_seconds: float = float("inf"),
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        internal: bool = False,
+    ) -> None:
+        super().__init__(maxsize, max_lag_seconds, clock)
+        self.event_filter = event_filter
+        #: the gateway's own reader (room state), not a client's subscription
+        self.internal = internal
 
 
 @dataclass(slots=True)

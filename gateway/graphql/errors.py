@@ -15,6 +15,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
+from gateway.events.model import SubscriberTooSlow
 from providers import (
     CircuitOpen,
     InvalidRequest,
@@ -38,6 +39,7 @@ __all__ = [
     "code_for_provider_error",
     "from_provider_error",
     "retry_after",
+    "too_slow",
 ]
 
 log = logging.getLogger("gateway.graphql")
@@ -76,6 +78,11 @@ class GatewayError(GraphQLError):
         ext = {"code": code.value, **{k: v for k, v in extensions.items() if v is not None}}
         super().__init__(message, extensions=ext)
         self.code = code
+
+
+def too_slow(exc: SubscriberTooSlow) -> GatewayError:
+    """``SUBSCRIBER_TOO_SLOW`` with the cursor to resume after."""
+    return GatewayError(str(exc), ErrorCode.SUBSCRIBER_TOO_SLOW, resumeAfter=exc.resume_after)
 
 
 def bad_input(message: str, field: str | None = None) -> GatewayError:

@@ -18,14 +18,15 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 from contextlib import aclosing
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from graphql import ExecutionResult
-from graphql.execution import Executor, execute_subscription_event
+from graphql.execution import Executor
 
 from gateway.events import StoredEvent
 from gateway.graphql.context import Info
 from gateway.graphql.executor import subscription_executor
+from gateway.graphql.transport.groups import Feed, SubscriptionGroups, follow_alone
+from gateway.graphql.transport.payloads import payload_of
 from gateway.tenancy import Visibility
 
 __all__ = [
@@ -33,13 +34,14 @@ __all__ = [
     "FrameDelivery",
     "SharedPayloads",
     "deliver",
+    "deliver_state",
     "request_key",
+    "shared_key",
 ]
 
 T = TypeVar("T")
 #: payloads remembered (one per event and distinct subscription), least recently used dropped
 SHARED_PAYLOADS_MAX = 4096
-_NO_PAYLOAD = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,8 @@ class SharedPayloads:
         self._entries: OrderedDict[Hashable, str] = OrderedDict()
         self.executions = 0
         self.frames_sent = 0
+        #: live-state subscriptions (``deliver_state``) sharing one state each
+        self.groups = SubscriptionGroups()
 
     async def payload(
         self, key: Hashable, executor: Executor[Any], root: Callable[[], object]
@@ -79,7 +83,7 @@ class SharedPayloads:
         if text is not None:
             self._entries.move_to_end(key)
             return text
-        text = _serialize(await _execute(executor, root()))
+        text = await payload_of(executor, root())
         self.executions += 1
         self._entries[key] = text
         if len(self._entries) > self._max_entries:
@@ -92,23 +96,17 @@ class SharedPayloads:
             "sharedExecutions": self.executions,
             "framesSent": self.frames_sent,
             "payloadsKept": len(self._entries),
+            **self.groups.stats(),
         }
 
 
-async def _execute(executor: Executor[Any], root: object) -> ExecutionResult:
-    result = execute_subscription_event(executor.build_per_event_executor(root))
-    if executor.is_awaitable(result):
-        return await cast(Awaitable[ExecutionResult], result)
-    return cast(ExecutionResult, result)
-
-
-def _serialize(result: ExecutionResult) -> str:
-    if result.errors:
-        return _NO_PAYLOAD
-    body: dict[str, Any] = {"data": result.data}
-    if result.extensions:
-        body["extensions"] = result.extensions
-    return json.dumps(body, separators=(",", ":"))
+def shared_key(info: Info, frames: FrameDelivery) -> Hashable:
+    """What makes two WebSocket subscriptions' results identical: the request, and every part
+    of the caller that changes what it may see (the scopes guarding fields, the tenants whose
+    rooms it sees). Whatever else comes to decide what a caller sees belongs here too."""
+    principal = info.context.principal
+    # the visibility decides which events reach the subscription (and so the group)
+    return (frames.request_key, principal.scopes, Visibility.of(principal))
 
 
 async def deliver(
@@ -127,9 +125,7 @@ async def deliver(
             async for stored in events:
                 yield convert(stored)
             return
-        principal = info.context.principal
-        # the visibility decides which events reach the subscription (and so the group)
-        base_key = (frames.request_key, principal.scopes, Visibility.of(principal))
+        base_key = shared_key(info, frames)
         async for stored in events:
             key = (base_key, stored.cursor)
             text = await frames.payloads.payload(key, executor, lambda: convert(stored))  # noqa: B023
@@ -138,3 +134,24 @@ async def deliver(
                 frames.payloads.frames_sent += 1
             else:
                 yield convert(stored)
+
+
+async def deliver_state(info: Info, feed: Feed[Any]) -> AsyncGenerator[object, None]:
+    """``feed``'s messages: over a WebSocket, shared with the identical subscriptions of this
+    process (one state, one execution and one payload per event for them all, sent as a
+    frame to each); elsewhere built and executed for this subscriber alone."""
+    frames = FRAME_DELIVERY.get()
+    executor = subscription_executor()
+    if frames is None or executor is None:
+        async for root in follow_alone(feed):
+            yield root
+        return
+    limits = info.context.services.settings.events
+    groups = frames.payloads.groups
+    async with groups.member(shared_key(info, frames), feed, executor, limits) as member:
+        async for payload in member:
+            if payload.text:
+                await frames.send(frames.prefix + payload.text + frames.suffix)
+                frames.payloads.frames_sent += 1
+            else:
+                yield payload.root

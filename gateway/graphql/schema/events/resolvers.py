@@ -26,7 +26,7 @@ from gateway.events import (
 )
 from gateway.graphql.context import Info
 from gateway.graphql.enums import EventType, Provider, StreamKind, provider_enum, provider_name
-from gateway.graphql.errors import ErrorCode, GatewayError, bad_input
+from gateway.graphql.errors import ErrorCode, GatewayError, bad_input, too_slow
 from gateway.graphql.permissions import requires
 from gateway.graphql.schema.rooms.types import Room
 from gateway.graphql.targets import present
@@ -279,9 +279,7 @@ async def event_stream(
     except InvalidCursor as exc:
         raise bad_input(str(exc), field="after") from None
     except SubscriberTooSlow as exc:
-        raise GatewayError(
-            str(exc), ErrorCode.SUBSCRIBER_TOO_SLOW, resumeAfter=exc.resume_after
-        ) from None
+        raise too_slow(exc) from None
     except ShuttingDown as exc:
         raise GatewayError(
             str(exc), ErrorCode.SHUTTING_DOWN, resumeAfter=exc.resume_after

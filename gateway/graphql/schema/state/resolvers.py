@@ -1,10 +1,14 @@
 """``roomState``: the query reads the projection; the subscription sends it, then follows
-the room's events from the cursor the projection was read at (no gap, no repeat)."""
+the room's events from the cursor the projection was read at (no gap, no repeat).
+
+Over WebSocket, identical subscriptions share one state, derived event by event from the
+previous one, and one execution per event (``deliver_state``)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import strawberry
 
@@ -19,6 +23,8 @@ from gateway.graphql.schema.state.seeding import seeded
 from gateway.graphql.schema.state.types import RoomState, RoomStateUpdate
 from gateway.graphql.targets import Target
 from gateway.graphql.tenancy import owned_target
+from gateway.graphql.transport.delivery import deliver_state
+from gateway.graphql.transport.groups import Feed
 from gateway.state import RoomSnapshot, apply_event
 from gateway.state.reducer import without_stale_presence
 from providers import Capability
@@ -80,15 +86,30 @@ class RoomStateSubscription:
         self, info: Info, room_id: strawberry.ID
     ) -> AsyncGenerator[RoomStateUpdate, None]:
         found = await _room(info, room_id)
+        async for update in deliver_state(info, _feed(info, found)):
+            yield cast(RoomStateUpdate, update)
+
+
+def _feed(info: Info, found: Target) -> Feed[RoomSnapshot]:
+    """The room's state from a snapshot on, one update per event of the room."""
+    wanted = EventFilter.of(provider=found.provider, room_native_id=found.native_id)
+
+    async def start() -> tuple[RoomSnapshot, str]:
         try:
             state, cursor = await info.context.services.room_states.snapshot(
                 found.provider, found.native_id
             )
         except BusUnavailable:
             raise _unavailable() from None
-        state = _fresh(info, await seeded(found, state))
-        yield RoomStateUpdate(state=RoomState.from_snapshot(state), event=None)
-        wanted = EventFilter.of(provider=found.provider, room_native_id=found.native_id)
-        async for stored in event_stream(info, wanted, cursor):
-            state = apply_event(state, stored)
-            yield RoomStateUpdate(state=RoomState.from_snapshot(state), event=to_room_event(stored))
+        return _fresh(info, await seeded(found, state)), cursor
+
+    return Feed(
+        start=start,
+        follow=lambda after: event_stream(info, wanted, after),
+        apply=apply_event,
+        snapshot=lambda state: RoomStateUpdate(state=RoomState.from_snapshot(state), event=None),
+        update=lambda state, stored: RoomStateUpdate(
+            state=RoomState.from_snapshot(state), event=to_room_event(stored)
+        ),
+        refresh=lambda state: _fresh(info, state),
+    )
