@@ -8,9 +8,11 @@ lists (about 1.9 KB each) until the process exited.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import tracemalloc
 from datetime import UTC, datetime
 
+import httpx
 from strawberry.types import ExecutionResult
 
 from gateway.app import create_app
@@ -18,8 +20,17 @@ from gateway.auth import ANONYMOUS_ALL
 from gateway.graphql.context import Context
 from gateway.graphql.schema.build import build_schema
 from gateway.services import Services
+from providers import EventType
 from tests.gateway.events.events import make_event
-from tests.support import gateway_settings, running
+from tests.gateway.events.wsclient import Subscription, subscribe
+from tests.gateway.graphql.test_room_state import (
+    ROOM_STATE_UPDATES,
+    create_room,
+    emit,
+    joined,
+    updates,
+)
+from tests.support import gateway_settings, live_server, running
 
 DOCUMENT = """subscription {
   roomEvents { id type roomId raw ... on ParticipantEvent { participantName isHost } }
@@ -66,3 +77,49 @@ async def test_events_through_one_subscription_keep_no_executor_memory() -> None
             tracemalloc.stop()
         await subscription.aclose()
     assert (after - before) / MEASURED < ALLOWED_BYTES_PER_EVENT
+
+
+#: traced bytes that may remain per event in the code a shared roomState update runs through
+ALLOWED_STATE_BYTES_PER_EVENT = 50
+_STATE_CODE = ("*/gateway/graphql/*", "*/gateway/state/*", "*/graphql/*", "*/strawberry/*")
+
+
+def _state_bytes(snapshot: tracemalloc.Snapshot) -> int:
+    traces = snapshot.filter_traces([tracemalloc.Filter(True, path) for path in _STATE_CODE])
+    return sum(stat.size for stat in traces.statistics("filename"))
+
+
+async def _come_and_go(
+    http: httpx.AsyncClient, native: str, sub: Subscription, numbers: range
+) -> None:
+    """A join of each numbered participant, then its leave: the room does not grow."""
+    for count in numbers:
+        for event_type in (EventType.PARTICIPANT_JOINED, EventType.PARTICIPANT_LEFT):
+            await emit(http, "videosdk", native, event_type, **joined(f"P{count}"))
+        await updates(sub, 2)
+
+
+async def test_events_through_a_shared_room_state_subscription_keep_no_memory() -> None:
+    """The WebSocket path: the group's state, executions and queue retain nothing per event.
+
+    The smaller growth of two windows counts: a leak grows in both, while a cache's churn or
+    a request in flight when a snapshot is taken moves one window by a few KB."""
+    with live_server(gateway_settings()) as base:
+        async with httpx.AsyncClient(base_url=base) as http:
+            room_id, native = await create_room(http, "videosdk")
+            variables = {"roomId": room_id}
+            async with subscribe(
+                base, variables, query=ROOM_STATE_UPDATES, field="roomState"
+            ) as sub:
+                await updates(sub, 1)
+                await _come_and_go(http, native, sub, range(WARM_UP))
+                tracemalloc.start()
+                try:
+                    sizes = [_state_bytes(tracemalloc.take_snapshot())]
+                    for start in (WARM_UP, WARM_UP + MEASURED // 2):
+                        await _come_and_go(http, native, sub, range(start, start + MEASURED // 2))
+                        sizes.append(_state_bytes(tracemalloc.take_snapshot()))
+                finally:
+                    tracemalloc.stop()
+    growth = min(after - before for before, after in itertools.pairwise(sizes))
+    assert growth / MEASURED < ALLOWED_STATE_BYTES_PER_EVENT
