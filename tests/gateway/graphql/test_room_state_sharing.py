@@ -8,9 +8,11 @@ through the sandboxes' webhook deliveries. The executions are counted by the ser
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import AsyncExitStack
+from typing import Any
 
 import httpx
 import pytest
@@ -137,14 +139,18 @@ async def test_a_subscriber_joining_a_running_group_misses_nothing_and_repeats_n
             (first,) = await subscribers(stack, base, room_id, 1)
             (start,) = await updates(first, 1)
 
+            first_ten = asyncio.Event()
+
             async def join_all() -> None:
-                for name in names:
+                for n, name in enumerate(names):
                     await emit(
                         http, "videosdk", native, EventType.PARTICIPANT_JOINED, **joined(name)
                     )
+                    if n == 9:
+                        first_ten.set()
 
             joining = asyncio.create_task(join_all())
-            await asyncio.sleep(0.1)
+            await first_ten.wait()
             (late,) = await subscribers(stack, base, room_id, 1)
             (snapshot,) = await updates(late, 1)
             await joining
@@ -153,7 +159,7 @@ async def test_a_subscriber_joining_a_running_group_misses_nothing_and_repeats_n
             everything = await updates(first, len(names))
             shared = await stats(base)
     assert roster(start) == []
-    assert 0 < len(roster(snapshot)) < len(names)  # it joined mid-stream
+    assert len(roster(snapshot)) >= 10  # it joined while the others were joining
     arrived = [update["event"]["participantId"] for update in later]
     assert sorted(roster(snapshot) + arrived) == sorted(name.lower() for name in names)
     assert later == everything[len(roster(snapshot)) :]
@@ -218,3 +224,39 @@ async def test_a_member_that_falls_behind_is_ended_with_where_to_resume() -> Non
         "stateSubscribersTooSlow": 1,
     }
     assert groups.stats()["stateGroups"] == 0
+
+
+async def _sse_messages(lines: AsyncIterator[str], count: int) -> list[dict[str, Any]]:
+    """The data of the next ``count`` ``next`` events of a graphql-sse stream."""
+    messages: list[dict[str, Any]] = []
+    event = ""
+    async with asyncio.timeout(10):
+        async for line in lines:
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event == "next":
+                messages.append(json.loads(line.removeprefix("data:"))["data"]["roomState"])
+                if len(messages) == count:
+                    return messages
+    raise AssertionError(f"the stream ended after {messages}")
+
+
+async def test_an_sse_subscriber_gets_what_the_websocket_group_gets(settings: Settings) -> None:
+    """SSE subscriptions build and execute their updates alone, with the same result."""
+    with live_server(settings) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http, AsyncExitStack() as stack:
+            room_id, native = await create_room(http, "vonage")
+            (socket,) = await subscribers(stack, base, room_id, 1)
+            body = {"query": ROOM_STATE_UPDATES, "variables": {"roomId": room_id}}
+            headers = {"accept": "text/event-stream"}
+            async with http.stream("POST", "/graphql", json=body, headers=headers) as sse:
+                lines = sse.aiter_lines()
+                first = await _sse_messages(lines, 1)
+                await until_stats(base, stateSubscribers=1)
+                await emit(http, "vonage", native, EventType.PARTICIPANT_JOINED, **joined("Ann"))
+                streamed = first + await _sse_messages(lines, 1)
+                grouped = await stats(base)
+            shared = await updates(socket, 2)
+    assert streamed == shared
+    assert roster(streamed[1]) == ["ann"]
+    assert grouped["stateGroups"] == 1
