@@ -103,21 +103,25 @@ async def test_subscribers_of_one_room_get_the_same_updates_from_one_execution_e
     assert left["stateExecutions"] == 3
 
 
-async def test_callers_with_other_scopes_are_not_grouped_together() -> None:
+async def test_callers_with_other_scopes_or_tenants_are_not_grouped_together() -> None:
     narrow = f"Bearer {make_token('sessions:read events:read')}"
     wide = f"Bearer {make_token('sessions:read events:read rooms:read')}"
-    admin = f"Bearer {make_token('sessions:read events:read rooms:write')}"
+    other = f"Bearer {make_token('sessions:read events:read', tenant='acme')}"
+    admin = f"Bearer {make_token('sessions:read events:read rooms:write', tenant='acme')}"
     with live_server(jwt_settings()) as base:
         async with httpx.AsyncClient(base_url=base) as http, AsyncExitStack() as stack:
             create = {"query": CREATE_ROOM_VONAGE}
             answer = await http.post("/graphql", json=create, headers={"authorization": admin})
             room_id = answer.json()["data"]["createRoom"]["id"]
-            first = await subscribers(stack, base, room_id, 2, authorization=narrow)
-            second = await subscribers(stack, base, room_id, 1, authorization=wide)
-            grouped = await until_stats(base, stateSubscribers=3)
-            messages = [await updates(sub, 1) for sub in (*first, *second)]
-    assert grouped["stateGroups"] == 2
-    assert grouped["stateExecutions"] == 2
+            subs = [
+                *await subscribers(stack, base, room_id, 2, authorization=narrow),
+                *await subscribers(stack, base, room_id, 1, authorization=wide),
+                *await subscribers(stack, base, room_id, 1, authorization=other),
+            ]
+            grouped = await until_stats(base, stateSubscribers=4)
+            messages = [await updates(sub, 1) for sub in subs]
+    assert grouped["stateGroups"] == 3
+    assert grouped["stateExecutions"] == 3
     assert messages[0] == messages[1] == messages[2]
 
 
