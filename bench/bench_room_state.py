@@ -53,32 +53,34 @@ async def _join(client: httpx.AsyncClient, native_id: str, count: int) -> None:
         answer.raise_for_status()
 
 
-async def _frames(socket: ClientConnection, count: int) -> None:
-    """Read ``count`` ``next`` frames (any other message is an error)."""
-    seen = 0
+async def _frames(socket: ClientConnection, count: int) -> int:
+    """Read ``count`` ``next`` frames (any other message is an error); the last one's size."""
+    seen = size = 0
     while seen < count:
-        message = json.loads(await socket.recv())
+        frame = await socket.recv()
+        message = json.loads(frame)
         if message["type"] == "next":
-            seen += 1
+            seen, size = seen + 1, len(frame)
         elif message["type"] != "ping":
             raise RuntimeError(f"unexpected message: {message}")
+    return size
 
 
 async def _cpu_per_delivery(
     server: Server, client: httpx.AsyncClient, native_id: str, document: str, first: int
-) -> float:
+) -> tuple[float, int]:
     """Server CPU seconds per delivered event to ``SUBSCRIBERS`` subscribers of ``document``
-    (``first``: messages each receives before any event)."""
+    (``first``: messages each receives before any event), and the size of a frame."""
     sockets = [await _subscribe(server.url, document) for _ in range(SUBSCRIBERS)]
     await asyncio.gather(*(_frames(socket, first) for socket in sockets))
     before = cpu_seconds(server.pid)
     readers = asyncio.gather(*(_frames(socket, EVENTS) for socket in sockets))
     await _join(client, native_id, EVENTS)
-    await asyncio.wait_for(readers, 300)
+    sizes = await asyncio.wait_for(readers, 300)
     spent = cpu_seconds(server.pid) - before
     await asyncio.gather(*(socket.close() for socket in sockets))
     await asyncio.sleep(0.5)
-    return spent / (EVENTS * SUBSCRIBERS)
+    return spent / (EVENTS * SUBSCRIBERS), max(sizes)
 
 
 async def _ingest_cpu(server: Server, client: httpx.AsyncClient, native_id: str) -> float:
@@ -95,12 +97,13 @@ async def bench() -> list[Result]:
         room_id, native_id = await _room(client)
         await _publish(client, native_id, PRESENT, 10_000)
         ingest = await _ingest_cpu(server, client, native_id) / SUBSCRIBERS
-        events = await _cpu_per_delivery(server, client, native_id, ROOM_EVENTS % room_id, 0)
-        state = await _cpu_per_delivery(server, client, native_id, ROOM_STATE % room_id, 1)
+        events, _ = await _cpu_per_delivery(server, client, native_id, ROOM_EVENTS % room_id, 0)
+        state, size = await _cpu_per_delivery(server, client, native_id, ROOM_STATE % room_id, 1)
     events, state = events - ingest, state - ingest
     note = (
         f"{SUBSCRIBERS} subscribers of one room of {PRESENT}+ present, {EVENTS} joins;"
-        f" roomState {state * 1e6:.0f} us/delivery, roomEvents {events * 1e6:.0f} us/delivery"
+        f" roomState {state * 1e6:.0f} us/delivery ({size / 1024:.0f} KiB frames),"
+        f" roomEvents {events * 1e6:.0f} us/delivery"
     )
     return [Result("roomState fan-out", "roomEvents", events, "roomState", state, note)]
 
