@@ -35,6 +35,8 @@ from tests.gateway.graphql.test_room_state import (
     roster,
     updates,
 )
+from tests.gateway.test_cli import running
+from tests.gateway.test_shutdown import MARGIN_SECONDS, shutting_down, terminated
 from tests.support import gateway_settings, jwt_settings, live_server, make_token
 
 __all__ = ["redis_prefix"]
@@ -264,3 +266,19 @@ async def test_an_sse_subscriber_gets_what_the_websocket_group_gets(settings: Se
     assert streamed == shared
     assert roster(streamed[1]) == ["ann"]
     assert grouped["stateGroups"] == 1
+
+
+async def test_every_member_ends_with_shutting_down_when_the_process_stops() -> None:
+    with running("dev") as (base, process):
+        async with httpx.AsyncClient(base_url=base) as http, AsyncExitStack() as stack:
+            room_id, native = await create_room(http, "vonage")
+            await emit(http, "vonage", native, EventType.PARTICIPANT_JOINED, **joined("Ann"))
+            subs = await subscribers(stack, base, room_id, 2)
+            for sub in subs:
+                await updates(sub, 1)
+            await until_stats(base, stateGroups=1, stateSubscribers=2)
+            status, _ = await terminated(process, MARGIN_SECONDS)
+            ended = [await sub.message() for sub in subs]
+    assert status == 0
+    resume = [shutting_down(message["payload"]) for message in ended]
+    assert resume[0] == resume[1]
