@@ -18,7 +18,7 @@ import uvicorn
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from gateway.app import create_app
+from gateway.app import DEFAULT_DRAIN_SECONDS, create_app
 from gateway.graphql.schema.build import build_schema
 from gateway.http_protocol import HTTP_PROTOCOL
 from gateway.observability.endpoint import MULTIPROC_ENV
@@ -33,6 +33,7 @@ from gateway.settings import (
     describe_validation_error,
     unknown_variables,
 )
+from gateway.shutdown import END_SECONDS
 from providers import REGISTRY
 
 __all__ = ["main"]
@@ -157,7 +158,9 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "ws_per_message_deflate": settings.events.websocket_compression,
         "ws_max_size": settings.limits.max_body_bytes,
         # requests still running this long after the drain are cancelled
-        "timeout_graceful_shutdown": settings.shutdown.grace_seconds,
+        "timeout_graceful_shutdown": settings.shutdown.requests_seconds(
+            DEFAULT_DRAIN_SECONDS, END_SECONDS
+        ),
     }
 
 

@@ -384,15 +384,32 @@ class ShutdownSettings(BaseModel):
     )
     grace_seconds: float = Field(
         default=10.0,
-        gt=0,
+        ge=2,
         le=600,
-        description="then in-flight requests get this long to finish; those still running "
-        "(and the provider calls they wait for) are cancelled",
+        description="the whole shutdown, from the signal to the exit: the drain delay, about "
+        "a second to end subscriptions, then in-flight requests get what is left; those "
+        "still running then (and the provider calls they wait for) are cancelled",
     )
 
+    @model_validator(mode="after")
+    def _drain_within_grace(self) -> ShutdownSettings:
+        if self.drain_seconds is not None and self.drain_seconds + 2 > self.grace_seconds:
+            raise ValueError(
+                "DRAIN_SECONDS must be at least 2 s shorter than GRACE_SECONDS (the whole "
+                "shutdown): ending subscriptions and in-flight requests need their share"
+            )
+        return self
+
     def drain_or(self, default: float) -> float:
-        """The drain delay, ``default`` when unset."""
-        return default if self.drain_seconds is None else self.drain_seconds
+        """The drain delay; when unset, ``default`` within half the grace period."""
+        if self.drain_seconds is None:
+            return min(default, self.grace_seconds / 2)
+        return self.drain_seconds
+
+    def requests_seconds(self, default_drain: float, ending: float) -> float:
+        """What the grace period leaves in-flight requests after the drain delay and
+        ``ending`` (the time subscriptions get for their last message)."""
+        return max(1.0, self.grace_seconds - self.drain_or(default_drain) - ending)
 
 
 class OutboundSettings(BaseModel):
