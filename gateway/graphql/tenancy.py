@@ -46,20 +46,26 @@ def visibility(info: Info) -> Visibility:
     return Visibility.of(info.context.principal)
 
 
-async def check_room(info: Info, provider: str, native_id: str) -> str | None:
-    """The room's tenant; ``NOT_FOUND`` (as for an unknown room) when the caller may not
-    see it."""
-    sees = visibility(info)
+async def check_room(info: Info, provider: str, native_id: str) -> None:
+    """``NOT_FOUND`` (as for an unknown room) when the caller may not see the room; no
+    look-up for a caller who sees every room."""
+    if visibility(info).tenant is not None:
+        await _visible_owner(info, provider, native_id)
+
+
+async def _visible_owner(info: Info, provider: str, native_id: str) -> str | None:
+    """The room's tenant; ``NOT_FOUND`` when the caller may not see the room."""
     owner = await info.context.services.ownership.owner(provider, native_id)
-    if not sees.sees(owner):
+    if not visibility(info).sees(owner):
         raise ResourceNotFound(provider, f"no room {native_id!r}")
     return owner
 
 
 async def owned_target(info: Info, value: str, field: str, capability: Capability) -> OwnedRoom:
-    """``target`` for a room id, once the caller is known to see the room."""
+    """``target`` for a room id, once the caller is known to see the room, with its tenant
+    (what the room's lifecycle events are stamped with, whoever changes it)."""
     found = target(info, value, field, capability)
-    return OwnedRoom(found, await check_room(info, found.provider, found.native_id))
+    return OwnedRoom(found, await _visible_owner(info, found.provider, found.native_id))
 
 
 async def visible_only(info: Info, items: Sequence[T], rooms: Sequence[tuple[str, str]]) -> list[T]:
