@@ -2,8 +2,14 @@
 event log, at least once and in log order per endpoint, across replicas."""
 
 from gateway.outbound.addresses import UrlPolicy, UrlRefused
-from gateway.outbound.model import DeliveryStatus, Endpoint, Owner, event_body
-from gateway.outbound.service import EndpointNotFound, EndpointView, Outbound, TooManyEndpoints
+from gateway.outbound.model import DeliveryStatus, Endpoint, Owner, ResumeFrom, event_body
+from gateway.outbound.service import (
+    EndpointNotFound,
+    EndpointView,
+    EventsGone,
+    Outbound,
+    TooManyEndpoints,
+)
 from gateway.outbound.store import EndpointStore, create_endpoint_store
 
 __all__ = [
@@ -12,8 +18,10 @@ __all__ = [
     "EndpointNotFound",
     "EndpointStore",
     "EndpointView",
+    "EventsGone",
     "Outbound",
     "Owner",
+    "ResumeFrom",
     "TooManyEndpoints",
     "UrlPolicy",
     "UrlRefused",

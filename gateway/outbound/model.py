@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ __all__ = [
     "DeliveryStatus",
     "Endpoint",
     "Owner",
+    "ResumeFrom",
     "event_body",
     "format_time",
     "new_endpoint_id",
@@ -142,6 +144,15 @@ class DeliveryStatus:
             failing_since=_time_of(fields.get("failingSince")),
             disabled=fields.get("disabled") == "1",
         )
+
+
+class ResumeFrom(Enum):
+    """Where a disabled endpoint's deliveries continue when it is enabled again."""
+
+    #: the first event it failed on (``InvalidCursor`` when retention discarded it)
+    WHERE_IT_STOPPED = "where_it_stopped"
+    #: the log's head: the events it missed are skipped
+    NOW = "now"
 
 
 def _time_text(value: datetime | None) -> str:

@@ -23,7 +23,7 @@ from gateway.settings import OutboundSettings
 from gateway.tenancy import EVERY_ROOM, Visibility
 from providers import split_global_id
 
-__all__ = ["EndpointWorker", "backoff_seconds", "endpoint_filter", "tenant_sees"]
+__all__ = ["EndpointWorker", "backoff_seconds", "endpoint_filter", "head_cursor", "tenant_sees"]
 
 log = logging.getLogger("gateway.outbound")
 
@@ -56,6 +56,13 @@ def tenant_sees(tenant: str, stored: StoredEvent) -> bool:
     """Whether an endpoint of ``tenant`` may receive the event: by the tenant stamped on it
     when it was published (the bus filter already applies it; this is the last check)."""
     return _visibility(tenant).sees(stored.event.tenant)
+
+
+async def head_cursor(bus: EventBus) -> str:
+    """The cursor of the log's head: after it come the events appended from now on."""
+    # the bus hands out the head's cursor through a subscription started "from now"
+    async with bus.subscribe(internal=True) as stream:
+        return stream.last_cursor
 
 
 class _Stop(Exception):
@@ -108,7 +115,8 @@ class EndpointWorker:
                 "(retention) before delivery; continuing from the newest event",
                 self._endpoint.id,
             )
-            await self._save(replace(self._status, cursor=None))
+            # the head, not "no cursor": a later failure must still say where it stopped
+            await self._save(replace(self._status, cursor=await head_cursor(self._bus)))
         except BusUnavailable:
             await asyncio.sleep(_STORE_RETRY_SECONDS)
 

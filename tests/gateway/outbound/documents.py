@@ -17,6 +17,10 @@ mutation($input: CreateWebhookEndpointInput!) {
 LIST = "{ webhookEndpoints { id url types roomId enabled lastDeliveryAt failingSince } }"
 DELETE = "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }"
 ROTATE = "mutation($id: ID!) { rotateWebhookEndpointSecret(id: $id) { secret endpoint { id } } }"
+ENABLE = """
+mutation($id: ID!, $from: WebhookResume! = WHERE_IT_STOPPED) {
+  enableWebhookEndpoint(id: $id, from: $from) { id url enabled lastDeliveryAt failingSince }
+}"""
 
 FAST = {"retry_initial_seconds": 0.05, "retry_max_seconds": 0.2, "refresh_seconds": 0.1}
 

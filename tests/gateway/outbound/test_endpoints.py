@@ -10,6 +10,7 @@ from tests.gateway.graphql.helpers import gateway
 from tests.gateway.outbound.documents import (
     CREATE,
     DELETE,
+    ENABLE,
     LIST,
     ROTATE,
     admin,
@@ -135,7 +136,7 @@ async def test_endpoints_per_tenant_are_bounded() -> None:
 
 @pytest.mark.parametrize(
     "document",
-    [LIST, DELETE, ROTATE, CREATE],
+    [LIST, DELETE, ROTATE, CREATE, ENABLE],
 )
 async def test_every_field_needs_webhooks_admin(document: str) -> None:
     variables = {"id": "webhook:" + "0" * 32, "input": {"url": HOOK}}

@@ -1,4 +1,5 @@
-"""Outbound webhook endpoints: list, create, delete, rotate the secret (``webhooks:admin``).
+"""Outbound webhook endpoints: list, create, delete, rotate the secret, enable again
+(``webhooks:admin``).
 
 Endpoints belong to the caller's tenant (a token without the tenant claim: to its subject):
 another owner's endpoint reads as unknown.
@@ -7,6 +8,7 @@ another owner's endpoint reads as unknown.
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 import strawberry
 
@@ -18,11 +20,19 @@ from gateway.graphql.permissions import requires
 from gateway.graphql.schema.webhooks.types import (
     CreatedWebhookEndpoint,
     CreateWebhookEndpointInput,
+    ResumeFrom,
     WebhookEndpoint,
 )
 from gateway.graphql.targets import parse_id, present
 from gateway.graphql.tenancy import check_room
-from gateway.outbound import EndpointNotFound, Outbound, Owner, TooManyEndpoints, UrlRefused
+from gateway.outbound import (
+    EndpointNotFound,
+    EventsGone,
+    Outbound,
+    Owner,
+    TooManyEndpoints,
+    UrlRefused,
+)
 from gateway.settings import AuthMode
 from providers import global_id
 
@@ -136,3 +146,34 @@ class WebhookMutation:
         except BusUnavailable:
             raise _unavailable() from None
         return CreatedWebhookEndpoint.from_domain(view)
+
+    @strawberry.mutation(
+        description="Deliver to a disabled endpoint again, keeping its id, secret and filters; "
+        "clears failingSince. `from` WHERE_IT_STOPPED (default) resends from the first event "
+        "it failed on, in order: BAD_USER_INPUT naming `from` when the event log's retention "
+        "discarded those events; NOW skips what it missed. An enabled endpoint is returned "
+        "unchanged.",
+        permission_classes=_ADMIN,
+    )
+    async def enable_webhook_endpoint(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        from_: Annotated[
+            ResumeFrom, strawberry.argument(name="from")
+        ] = ResumeFrom.WHERE_IT_STOPPED,
+    ) -> WebhookEndpoint:
+        outbound, owner = _outbound(info)
+        try:
+            view = await outbound.enable(owner, _endpoint_id(id), from_)
+        except EndpointNotFound:
+            raise _not_found(id) from None
+        except EventsGone:
+            raise bad_input(
+                "the events this endpoint missed are gone: the event log's retention discarded "
+                "them; enable it with from: NOW to receive the events appended from now on",
+                field="from",
+            ) from None
+        except BusUnavailable:
+            raise _unavailable() from None
+        return WebhookEndpoint.from_domain(view)

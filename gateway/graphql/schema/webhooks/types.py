@@ -7,9 +7,17 @@ from datetime import datetime
 import strawberry
 
 from gateway.graphql.enums import EventType
-from gateway.outbound import EndpointView
+from gateway.outbound import EndpointView, ResumeFrom
 
-__all__ = ["CreateWebhookEndpointInput", "CreatedWebhookEndpoint", "WebhookEndpoint"]
+__all__ = ["CreateWebhookEndpointInput", "CreatedWebhookEndpoint", "ResumeFrom", "WebhookEndpoint"]
+
+strawberry.enum(
+    ResumeFrom,
+    name="WebhookResume",
+    description="Where deliveries to a disabled endpoint continue once it is enabled again: "
+    "WHERE_IT_STOPPED from the first event it failed on (while the event log still keeps "
+    "it), NOW with the events appended from now on (the ones it missed are skipped).",
+)
 
 
 @strawberry.type(description="Where the gateway POSTs events, signed (Standard Webhooks).")
@@ -21,7 +29,8 @@ class WebhookEndpoint:
         description="Null: every room the endpoint's tenant may see."
     )
     enabled: bool = strawberry.field(
-        description="False once deliveries kept failing for the configured limit."
+        description="False once deliveries kept failing for the configured limit; "
+        "enableWebhookEndpoint makes it true again."
     )
     created_at: datetime
     last_delivery_at: datetime | None
