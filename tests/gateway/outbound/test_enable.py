@@ -5,6 +5,7 @@ error once retention discarded the missed events."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
@@ -185,3 +186,22 @@ async def test_an_endpoint_that_lost_events_to_retention_still_resumes_where_it_
         await target.wait_count(failed + 1)
         await asyncio.sleep(0.3)
     assert ids(target.deliveries[failed:]) == [20]
+
+
+async def test_another_replica_delivers_once_enabled_through_this_one(redis_prefix: str) -> None:
+    """Enabled through a replica that delivers nothing itself: the other one finds the
+    endpoint enabled in the shared store at its next refresh."""
+    settings = settings_of("redis", redis_prefix)
+    async with receiver() as target, AsyncExitStack() as stack:
+        first = await stack.enter_async_context(gateway(settings))
+        second = await stack.enter_async_context(gateway(settings))
+        created = await disabled_endpoint(first, target)
+        await first.services.outbound.dispatcher.aclose()
+        await publish(first.services, joined(1))
+        failed = len(target.deliveries)
+        await enable(first, created["endpoint"]["id"])
+        await target.wait_count(failed + 2)
+        await asyncio.sleep(0.3)
+        served = [g.services.outbound.stats()["endpointsServed"] for g in (first, second)]
+    assert ids(target.deliveries[failed:]) == [0, 1]
+    assert served == [0, 1]
