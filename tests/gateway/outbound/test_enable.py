@@ -5,7 +5,8 @@ error once retention discarded the missed events."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import pytest
@@ -51,6 +52,13 @@ async def disabled_endpoint(g: Gateway, target: Receiver) -> dict[str, Any]:
     return created
 
 
+@asynccontextmanager
+async def disabled(settings: Settings) -> AsyncIterator[tuple[Gateway, Receiver, dict[str, Any]]]:
+    """A gateway, a receiver, and an endpoint to it made by ``disabled_endpoint``."""
+    async with receiver() as target, gateway(settings) as g:
+        yield g, target, await disabled_endpoint(g, target)
+
+
 async def create(g: Gateway, target: Receiver) -> dict[str, Any]:
     variables = {"input": {"url": target.url}}
     created: dict[str, Any] = (await g.data(CREATE, variables, OWNER))["createWebhookEndpoint"]
@@ -76,8 +84,7 @@ async def enable(g: Gateway, endpoint_id: str, **variables: Any) -> dict[str, An
 async def test_enabled_where_it_stopped_gets_the_missed_events_in_order_once(
     store: str, redis_prefix: str
 ) -> None:
-    async with receiver() as target, gateway(settings_of(store, redis_prefix)) as g:
-        created = await disabled_endpoint(g, target)
+    async with disabled(settings_of(store, redis_prefix)) as (g, target, created):
         endpoint_id = created["endpoint"]["id"]
         await publish(g.services, joined(1), joined(2))
         await asyncio.sleep(0.3)
@@ -99,8 +106,7 @@ async def test_enabled_where_it_stopped_gets_the_missed_events_in_order_once(
 
 @STORES
 async def test_enabled_from_now_skips_what_it_missed(store: str, redis_prefix: str) -> None:
-    async with receiver() as target, gateway(settings_of(store, redis_prefix)) as g:
-        created = await disabled_endpoint(g, target)
+    async with disabled(settings_of(store, redis_prefix)) as (g, target, created):
         await publish(g.services, joined(1), joined(2))
         await asyncio.sleep(0.3)
         failed = len(target.deliveries)
@@ -118,8 +124,7 @@ async def test_missed_events_past_retention_are_a_coded_error(
     store: str, redis_prefix: str
 ) -> None:
     settings = settings_of(store, redis_prefix, retention_count=3)
-    async with receiver() as target, gateway(settings) as g:
-        created = await disabled_endpoint(g, target)
+    async with disabled(settings) as (g, target, created):
         endpoint_id = created["endpoint"]["id"]
         # Redis trims whole stream nodes (MAXLEN ~): enough events to drop the first one
         for block in range(5):
