@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gateway.auth import Principal, Scope
@@ -86,6 +86,10 @@ class RoomOwnership:
     async def owner(self, provider: str, native_id: str) -> str | None:
         """The room's tenant as the shared store has it now; ``None``: no recorded tenant."""
         return await self._store.get(self._key(provider, native_id))
+
+    async def owners(self, rooms: Sequence[tuple[str, str]]) -> list[str | None]:
+        """``owner`` of each (provider, native id) in ``rooms``, in order, from one read."""
+        return await self._store.get_many([self._key(*room) for room in rooms])
 
     async def cached_owner(self, provider: str, native_id: str) -> str | None:
         """``owner``, remembered for a short while: for the webhook ingest's steady stream

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
@@ -25,6 +25,10 @@ class KeyValueStore(Protocol):
     """Async string store with TTLs in seconds."""
 
     async def get(self, key: str) -> str | None: ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """The values of ``keys``, in order (``None`` where absent), in one read."""
+        ...
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
 
@@ -44,6 +48,12 @@ class _AiocacheStore:
     async def get(self, key: str) -> str | None:
         value = await self._cache.get(key)
         return None if value is None else str(value)
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if not keys:
+            return []
+        values = await self._cache.multi_get(list(keys))  # one MGET
+        return [None if value is None else str(value) for value in values]
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         await self._cache.set(key, value, ttl=_ttl(ttl))
@@ -78,6 +88,9 @@ class BoundedMemoryStore:
 
     async def get(self, key: str) -> str | None:
         return self._live(key)
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [self._live(key) for key in keys]
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         self._entries[key] = (value, None if ttl is None else self._clock() + ttl)

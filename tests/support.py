@@ -24,6 +24,7 @@ __all__ = [
     "JWT_SECRET",
     "ManualClock",
     "asgi_client",
+    "counting_tasks",
     "gateway_settings",
     "live_server",
     "make_token",
@@ -46,6 +47,25 @@ class ManualClock:
 
     def datetime(self) -> datetime:
         return datetime.fromtimestamp(self.now, UTC)
+
+
+@contextmanager
+def counting_tasks() -> Iterator[list[asyncio.Task[Any]]]:
+    """The tasks the running event loop creates inside the block, in a list that grows."""
+    loop = asyncio.get_running_loop()
+    created: list[asyncio.Task[Any]] = []
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **options: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **options)
+        created.append(task)
+        return task
+
+    loop.set_task_factory(factory)
+    try:
+        yield created
+    finally:
+        loop.set_task_factory(previous)
 
 
 def gateway_settings(**overrides: Any) -> Settings:

@@ -7,7 +7,6 @@ nothing tells a foreign room from a missing one and nothing is done to it.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,14 +70,13 @@ async def owned_target(info: Info, value: str, field: str, capability: Capabilit
 async def visible_only(info: Info, items: Sequence[T], rooms: Sequence[tuple[str, str]]) -> list[T]:
     """The ``items`` whose room (``rooms[i]``: provider, native id) the caller sees.
 
-    One look-up in the shared store per item (no provider call); none when the caller
+    One read of the shared store for all of them (no provider call); none when the caller
     sees every room.
     """
     sees = visibility(info)
     if sees.tenant is None:
         return list(items)
-    ownership = info.context.services.ownership
-    owners = await asyncio.gather(*(ownership.owner(p, n) for p, n in rooms))
+    owners = await info.context.services.ownership.owners(rooms)
     return [item for item, owner in zip(items, owners, strict=True) if sees.sees(owner)]
 
 

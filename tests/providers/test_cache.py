@@ -74,3 +74,16 @@ async def test_a_silent_server_times_out() -> None:
         finally:
             await store.close()
     assert time.monotonic() - started < 5
+
+
+async def test_get_many_reads_redis_in_order_with_none_for_missing_keys() -> None:
+    store = create_store("redis://127.0.0.1:6379/0", namespace=f"test-many-{uuid.uuid4().hex}")
+    try:
+        await store.set("a", "1", ttl=5)
+        await store.set("b", "2", ttl=5)
+        assert await store.get_many(["b", "missing", "a"]) == ["2", None, "1"]
+        assert await store.get_many([]) == []
+    finally:
+        await store.delete("a")
+        await store.delete("b")
+        await store.close()

@@ -40,3 +40,13 @@ async def test_a_key_expires_after_its_ttl_and_add_sees_it_gone() -> None:
     assert await store.get("key") == "third"
     await store.delete("key")
     assert await store.get("key") is None
+
+
+async def test_get_many_answers_in_order_with_none_for_missing_and_expired_keys() -> None:
+    clock = ManualClock(1_000.0)
+    store = BoundedMemoryStore(clock=clock)
+    await store.set("a", "1")
+    await store.set("b", "2", ttl=10)
+    clock.advance(10)
+    assert await store.get_many(["a", "missing", "b", "a"]) == ["1", None, None, "1"]
+    assert await store.get_many([]) == []
