@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -183,48 +184,23 @@ async def request(
     ``sandbox`` says the client is served by the provider's sandbox (for the logs).
     """
     retry = method.upper() == "GET" if retry is None else retry
-    attempts = 1 + (retries if retry else 0)
-    deadline = _deadline(_DEFAULT_BUDGET if budget is None else budget)
+    operation = _Operation(
+        client=client,
+        provider=provider,
+        method=method,
+        path=path,
+        kwargs=kwargs,
+        attempts=1 + (retries if retry else 0),
+        safe=retry,
+        extract=extract,
+        auth_statuses=auth_statuses,
+        limiter=limiter,
+        deadline=_deadline(_DEFAULT_BUDGET if budget is None else budget),
+    )
     guard: AbstractAsyncContextManager[None] = nullcontext() if breaker is None else breaker.guard()
     with observe_call(provider, method, path, sandbox=sandbox):
         async with guard:
-            return await _bounded(
-                _Sender(client, provider, limiter, deadline),
-                provider,
-                method,
-                path,
-                attempts,
-                extract,
-                auth_statuses,
-                kwargs,
-                safe=retry,
-            )
-
-
-async def _bounded(
-    sender: _Sender,
-    provider: str,
-    method: str,
-    path: str,
-    attempts: int,
-    extract: MessageExtractor,
-    auth_statuses: frozenset[int],
-    kwargs: dict[str, Any],
-    *,
-    safe: bool,
-) -> httpx.Response:
-    """The attempts within the operation's deadline."""
-    deadline = sender.deadline
-    try:
-        async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
-            return await _attempts(
-                sender, provider, method, path, attempts, extract, auth_statuses, kwargs, safe=safe
-            )
-    except TimeoutError as exc:
-        if safe:
-            raise ProviderTimeout(provider, f"{method} exceeded its time budget") from exc
-        message = f"{method} exceeded its time budget{_MAYBE_APPLIED}"
-        raise ProviderTimeout(provider, message, retryable=False) from exc
+            return await operation.run()
 
 
 def _deadline(budget: float) -> float:
@@ -234,27 +210,66 @@ def _deadline(budget: float) -> float:
     return own if outer is None else min(own, outer)
 
 
-class _Sender:
-    """One operation's client, provider, limiter and deadline."""
+@dataclass(frozen=True, slots=True)
+class _Operation:
+    """One operation: its request, how many attempts it may make, and its deadline.
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        provider: str,
-        limiter: CallLimiter | None,
-        deadline: float,
-    ) -> None:
-        self.client = client
-        self.provider = provider
-        self.limiter = limiter
-        self.deadline = deadline
+    ``safe``: the operation may be repeated blindly (a read).
+    """
+
+    client: httpx.AsyncClient
+    provider: str
+    method: str
+    path: str
+    kwargs: dict[str, Any]
+    attempts: int
+    safe: bool
+    extract: MessageExtractor
+    auth_statuses: frozenset[int]
+    limiter: CallLimiter | None
+    deadline: float
+
+    async def run(self) -> httpx.Response:
+        """The attempts within the operation's deadline."""
+        try:
+            async with asyncio.timeout(max(0.0, self.deadline - time.monotonic())):
+                return await self._attempts()
+        except TimeoutError as exc:
+            if self.safe:
+                message = f"{self.method} exceeded its time budget"
+                raise ProviderTimeout(self.provider, message) from exc
+            message = f"{self.method} exceeded its time budget{_MAYBE_APPLIED}"
+            raise ProviderTimeout(self.provider, message, retryable=False) from exc
+
+    async def _attempts(self) -> httpx.Response:
+        provider, method = self.provider, self.method
+        for attempt in range(self.attempts):
+            last = attempt == self.attempts - 1
+            try:
+                response = await self._send(attempt)
+            except httpx.HTTPError as exc:
+                error: ProviderError = _transport_error(provider, method, exc, safe=self.safe)
+                if last:
+                    raise error from exc
+                await _sleep_within(self.deadline, _backoff(attempt), error)
+                continue
+            if response.is_success:
+                return response
+            error = error_for_response(
+                provider, response, extract=self.extract, auth_statuses=self.auth_statuses
+            )
+            if last or response.status_code not in RETRYABLE_STATUSES:
+                raise error
+            hinted = _retry_after(response)
+            delay = hinted if hinted is not None else _backoff(attempt)
+            await _sleep_within(self.deadline, delay, error)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _slot(self) -> AbstractAsyncContextManager[None]:
         return nullcontext() if self.limiter is None else self.limiter.slot(self.deadline)
 
-    async def send(
-        self, method: str, path: str, kwargs: dict[str, Any], attempt: int
-    ) -> httpx.Response:
+    async def _send(self, attempt: int) -> httpx.Response:
+        method, path, kwargs = self.method, self.path, self.kwargs
         async with self._slot():
             tracer = _tracing.hook
             if tracer is None:
@@ -264,39 +279,6 @@ class _Sender:
                 response = await self.client.request(method, path, **{**kwargs, "headers": headers})
                 traced.answered(response.status_code)
                 return response
-
-
-async def _attempts(
-    sender: _Sender,
-    provider: str,
-    method: str,
-    path: str,
-    attempts: int,
-    extract: MessageExtractor,
-    auth_statuses: frozenset[int],
-    kwargs: dict[str, Any],
-    *,
-    safe: bool,
-) -> httpx.Response:
-    for attempt in range(attempts):
-        last = attempt == attempts - 1
-        try:
-            response = await sender.send(method, path, kwargs, attempt)
-        except httpx.HTTPError as exc:
-            error: ProviderError = _transport_error(provider, method, exc, safe=safe)
-            if last:
-                raise error from exc
-            await _sleep_within(sender.deadline, _backoff(attempt), error)
-            continue
-        if response.is_success:
-            return response
-        error = error_for_response(provider, response, extract=extract, auth_statuses=auth_statuses)
-        if last or response.status_code not in RETRYABLE_STATUSES:
-            raise error
-        hinted = _retry_after(response)
-        delay = hinted if hinted is not None else _backoff(attempt)
-        await _sleep_within(sender.deadline, delay, error)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _sleep_within(deadline: float, delay: float, error: ProviderError) -> None:
