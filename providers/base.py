@@ -22,7 +22,7 @@ from providers._cache import KeyValueStore
 from providers._fake import SandboxTransport
 from providers._http import describe_error_body, request
 from providers._limits import CallLimiter
-from providers._listing import ListingSettings
+from providers._listing import ListingCache, ListingSettings
 from providers._room_notes import RoomNotebook
 from providers._transport import AiohttpTransport
 from providers.errors import InvalidRequest, ProviderUnavailable, UnsupportedOperation
@@ -154,6 +154,8 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         #: served by the provider's in-memory sandbox: its calls are logged as such
         self.sandboxed = isinstance(transport, SandboxTransport)
         self.client = self._build_client(transport)
+        #: whole room lists of providers that answer them at once (``_every_room``)
+        self._listings = ListingCache(self._every_room, settings.listing.cache_seconds)
 
     @abstractmethod
     def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
@@ -214,6 +216,11 @@ class ProviderAdapter(ABC, Generic[SettingsT]):
         return UnsupportedOperation(self.name, f"{self.title} does not support {operation}")
 
     # rooms
+    async def _every_room(self, path: str) -> list[Room]:
+        """Every room of ``path`` in the gateway's order, for providers whose API answers
+        the whole list (pages are then slices of it, kept by ``_listings``)."""
+        raise self._unsupported("listing every room at once")
+
     async def create_room(self, spec: RoomSpec) -> Room:
         raise self._unsupported("creating rooms")
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
 import httpx
 
-from providers._cache import KeyValueStore
-from providers._listing import ListingCache, check_page, keyset_page
+from providers._listing import check_page, keyset_page
 from providers._room_notes import RoomNotes
-from providers.base import Clock, ProviderAdapter, id_segment
+from providers.base import ProviderAdapter, id_segment
 from providers.errors import (
     InvalidRequest,
     NotConfigured,
@@ -77,17 +75,6 @@ class MeteredAdapter(ProviderAdapter[MeteredSettings]):
             EventType.SESSION_ENDED,
         }
     )
-
-    def __init__(
-        self,
-        settings: MeteredSettings,
-        *,
-        store: KeyValueStore,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock = time.time,
-    ) -> None:
-        super().__init__(settings, store=store, transport=transport, clock=clock)
-        self._listings = ListingCache(self._every_room, settings.listing.cache_seconds)
 
     def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
         inner = self._transport(transport)

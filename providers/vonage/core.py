@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
 
-from providers._cache import KeyValueStore
-from providers._listing import ListingCache, check_page, keyset_page, newest_first
-from providers.base import Clock, ProviderAdapter, id_segment
+from providers._listing import check_page, keyset_page, newest_first
+from providers.base import ProviderAdapter, id_segment
 from providers.errors import NotConfigured, ProviderUnavailable, ResourceNotFound
 from providers.models import Room, RoomPage
 from providers.vonage.auth import vonage_auth
@@ -35,17 +33,6 @@ class VonageCore(ProviderAdapter[VonageSettings]):
 
     name: ClassVar[str] = PROVIDER
     title: ClassVar[str] = "Vonage Meetings"
-
-    def __init__(
-        self,
-        settings: VonageSettings,
-        *,
-        store: KeyValueStore,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Clock = time.time,
-    ) -> None:
-        super().__init__(settings, store=store, transport=transport, clock=clock)
-        self._listings = ListingCache(self._every_room, settings.listing.cache_seconds)
 
     def _build_client(self, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
         return httpx.AsyncClient(
