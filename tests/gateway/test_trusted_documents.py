@@ -203,6 +203,28 @@ async def test_enforce_over_websocket(protocol: str, manifest: str) -> None:
             assert first_error(message) == NOT_ALLOWED["errors"][0]
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_refused_document_gives_back_its_operation_slot(
+    protocol: str, manifest: str
+) -> None:
+    kind = "subscribe" if protocol == TRANSPORT_WS else "start"
+    trusted_documents = {"file": manifest, "mode": "enforce"}
+    limits = {"max_subscriptions_per_client": 2}
+    settings = gateway_settings(trusted_documents=trusted_documents, limits=limits)
+    with ws_server(settings) as url:
+        async with socket(url, protocol) as ws:
+            assert (await init(ws))["type"] == "connection_ack"
+            for op_id in ("1", "2", "3"):  # more refusals than the client's cap
+                await send(ws, {"id": op_id, "type": kind, "payload": {"query": UNTRUSTED}})
+                refused = await receive(ws)
+                assert (refused["id"], first_error(refused)) == (op_id, NOT_ALLOWED["errors"][0])
+            trusted = {"extensions": persisted_query(TICKS)}
+            await send(ws, {"id": "4", "type": kind, "payload": trusted})
+            message = await receive(ws)
+            assert message["type"] == data_type(protocol), message
+            assert message["payload"] == {"data": {"probeTicks": 0}}
+
+
 # -- log -------------------------------------------------------------------------------
 
 

@@ -199,20 +199,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_subscribe(message)  # closes the socket
             return
         try:
-            hold = await self.gateway.admit(self.context, len(self.operations))
+            hold, resolved = await self.gateway.prepare(self.context, message, len(self.operations))
         except GraphQLError as error:
             await self.send_message(
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
             return
-        if self.connection_acknowledged:
-            resolved = self.gateway.resolve_document(message)
-            if isinstance(resolved, GraphQLError):
-                await self.send_message(
-                    {"id": message["id"], "type": "error", "payload": [resolved.formatted]}
-                )
-                return
-            message = cast(SubscribeMessage, resolved)
+        message = cast(SubscribeMessage, resolved)
         with self.gateway.delivering(self.websocket, message, "next"):
             await super().handle_subscribe(message)
         operation = self.operations.get(message["id"])
@@ -316,19 +309,12 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         if message["id"] in self.tasks:  # a restart: the operation it replaces ends first
             await self.cleanup_operation(message["id"])
         try:
-            hold = await self.gateway.admit(self.context, len(self.tasks))
+            hold, resolved = await self.gateway.prepare(self.context, message, len(self.tasks))
         except GraphQLError as error:
             payload = error.formatted
             await self.send_message({"type": "error", "id": message["id"], "payload": payload})
             return
-        if self.connection_acknowledged:
-            resolved = self.gateway.resolve_document(message)
-            if isinstance(resolved, GraphQLError):
-                await self.send_message(
-                    {"type": "error", "id": message["id"], "payload": resolved.formatted}
-                )
-                return
-            message = cast(StartMessage, resolved)
+        message = cast(StartMessage, resolved)
         with self.gateway.delivering(self.websocket, message, "data"):
             await super().handle_start(message)
         _release_when_done(hold, self.tasks.get(message["id"]))
@@ -458,16 +444,28 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             payloads=self.payloads,
         )
 
-    def resolve_document(self, message: Mapping[str, Any]) -> dict[str, Any] | GraphQLError:
-        """``message`` with the document its payload names (trusted documents, APQ), or the
-        error refusing it; a malformed payload is left to the protocol handler."""
+    async def prepare(
+        self, context: Context, message: Mapping[str, Any], running: int
+    ) -> tuple[Hold, dict[str, Any]]:
+        """A slot for the operation (``admit``) and ``message`` with the document its
+        payload names; ``GraphQLError`` when either is refused (no slot is kept then)."""
+        hold = await self.admit(context, running)
+        try:
+            return hold, self.resolve_document(message)
+        except GraphQLError:
+            hold.release()
+            raise
+
+    def resolve_document(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        """``message`` with the document its payload names (trusted documents, APQ);
+        ``GraphQLError`` refusing it. A malformed payload is left to the protocol handler."""
         payload = message.get("payload")
         if not isinstance(payload, Mapping):
             return dict(message)
         try:
             params = self.persisted.resolve(params_from_mapping(payload))
         except DocumentRefused as refused:
-            return refused.error()
+            raise refused.error() from None
         except RequestError:
             return dict(message)
         return {**message, "payload": {**payload, "query": params.query}}
