@@ -65,7 +65,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.ownership = RoomOwnership(self.store, self.settings.room_tenant_ttl_seconds)
-        self.ingest = WebhookIngest(self.bus, self.adapter, self.ownership.cached_owner)
+        self.ingest = WebhookIngest(self.bus, self.adapter, self.ownership.owners)
         self.lifecycle = RoomLifecycle(self.bus)
         self.room_states = StateProjector(
             self.bus, self.state_store, self.settings.state, _history_providers()

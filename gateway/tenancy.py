@@ -13,20 +13,13 @@ tenant's rooms only.
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.auth import Principal, Scope
 from providers import KeyValueStore
 
 __all__ = ["EVERY_ROOM", "RoomOwnership", "Visibility", "visible"]
-
-#: rooms whose owner the webhook ingest remembers in process, least recently used dropped
-OWNER_CACHE_MAX_ENTRIES = 10_000
-#: how long the ingest trusts a remembered owner (a reused room name may change hands)
-OWNER_CACHE_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,22 +50,9 @@ def visible(principal: Principal, owner: str | None) -> bool:
 class RoomOwnership:
     """The tenant of each room created through the gateway, in the shared store."""
 
-    def __init__(
-        self,
-        store: KeyValueStore,
-        ttl: float,
-        *,
-        cache_entries: int = OWNER_CACHE_MAX_ENTRIES,
-        cache_seconds: float = OWNER_CACHE_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, store: KeyValueStore, ttl: float) -> None:
         self._store = store
         self._ttl = ttl
-        self._cache_entries = cache_entries
-        self._cache_seconds = cache_seconds
-        self._clock = clock
-        #: (provider, native id) -> (owner, when remembered); bounded by ``cache_entries``
-        self._cache: OrderedDict[tuple[str, str], tuple[str | None, float]] = OrderedDict()
 
     @staticmethod
     def _key(provider: str, native_id: str) -> str:
@@ -81,7 +61,6 @@ class RoomOwnership:
     async def record(self, provider: str, native_id: str, tenant: str) -> None:
         """Note that ``tenant`` owns the room."""
         await self._store.set(self._key(provider, native_id), tenant, ttl=self._ttl)
-        self._remember((provider, native_id), tenant)
 
     async def owner(self, provider: str, native_id: str) -> str | None:
         """The room's tenant as the shared store has it now; ``None``: no recorded tenant."""
@@ -90,21 +69,3 @@ class RoomOwnership:
     async def owners(self, rooms: Sequence[tuple[str, str]]) -> list[str | None]:
         """``owner`` of each (provider, native id) in ``rooms``, in order, from one read."""
         return await self._store.get_many([self._key(*room) for room in rooms])
-
-    async def cached_owner(self, provider: str, native_id: str) -> str | None:
-        """``owner``, remembered for a short while: for the webhook ingest's steady stream
-        of events of the same rooms."""
-        room = (provider, native_id)
-        hit = self._cache.get(room)
-        if hit is not None and self._clock() - hit[1] < self._cache_seconds:
-            self._cache.move_to_end(room)
-            return hit[0]
-        owner = await self.owner(provider, native_id)
-        self._remember(room, owner)
-        return owner
-
-    def _remember(self, room: tuple[str, str], owner: str | None) -> None:
-        self._cache[room] = (owner, self._clock())
-        self._cache.move_to_end(room)
-        while len(self._cache) > self._cache_entries:
-            self._cache.popitem(last=False)

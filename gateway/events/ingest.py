@@ -9,7 +9,7 @@ so the provider retries the delivery later.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -46,8 +46,8 @@ __all__ = [
 log = logging.getLogger("gateway.events.ingest")
 
 
-#: the tenant of a room, by (provider, native id); ``None``: no recorded tenant
-OwnerLookup = Callable[[str, str], Awaitable[str | None]]
+#: the tenants of rooms, by (provider, native id), in order; ``None``: no recorded tenant
+OwnerLookup = Callable[[Sequence[tuple[str, str]]], Awaitable[list[str | None]]]
 
 
 class UnknownProvider(Exception):
@@ -159,14 +159,13 @@ class WebhookIngest:
         return await self._publish(provider, stamped)
 
     async def _stamped(self, events: list[MeetingEvent]) -> list[MeetingEvent]:
-        """The events, each with the tenant of its room."""
-        # one by one: a delivery holds few events, mostly of one room (cached after the first)
-        return [replace(event, tenant=await self._owner(event)) for event in events]
-
-    async def _owner(self, event: MeetingEvent) -> str | None:
-        if event.room_native_id is None:
-            return None
-        return await self._owners(event.provider, event.room_native_id)
+        """The events, each with the tenant of its room as the shared store has it now (one
+        read per delivery: a remembered owner could be stale on this replica)."""
+        rooms = list({(e.provider, e.room_native_id) for e in events if e.room_native_id})
+        if not rooms:
+            return events
+        owner = dict(zip(rooms, await self._owners(rooms), strict=True))
+        return [replace(e, tenant=owner.get((e.provider, e.room_native_id or ""))) for e in events]
 
     def rejected_too_large(self, provider: str) -> None:
         """Count a delivery refused for its size (before it was read)."""

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from gateway.app import create_app
+from gateway.tenancy import RoomOwnership
 from tests.gateway.events.wsclient import ROOM_EVENTS, subscribe, wait_for_subscribers
 from tests.gateway.tenants.live import create_live_room, join_event
 from tests.gateway.tenants.tenants import operator, tenant, without_tenant
@@ -161,3 +162,17 @@ async def test_a_replay_over_server_sent_events_holds_only_the_tenants_events() 
         ("ROOM_CREATED", mine["id"]),
         ("PARTICIPANT_JOINED", mine["id"]),
     ]
+
+
+async def test_an_owner_recorded_after_a_rooms_first_webhook_gets_its_next_events() -> None:
+    app = create_app(jwt_settings())
+    with live_server(app=app) as base:
+        async with subscribe(base, init=auth(tenant("acme"))) as acme:
+            await wait_for_subscribers(base, 1)
+            native = unowned_room(app)
+            await join_event(base, native, "Early")  # no owner yet: nobody's event
+            # recorded as another replica would: through the shared store, not this process
+            await RoomOwnership(app.state.services.store, ttl=60).record("vonage", native, "acme")
+            await join_event(base, native, "Late")
+            [event] = await acme.events(1)
+    assert event["participantName"] == "Late"
