@@ -3,6 +3,7 @@ persisted queries, over HTTP GET/POST, SSE and both WebSocket protocols."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 from pydantic import ValidationError
+from websockets.exceptions import ConnectionClosed
 
 from gateway.graphql.manifest import load_manifest
 from gateway.graphql.persisted import RegisteredDocuments
@@ -220,6 +222,27 @@ async def test_a_refused_document_gives_back_its_operation_slot(
                 assert (refused["id"], first_error(refused)) == (op_id, NOT_ALLOWED["errors"][0])
             trusted = {"extensions": persisted_query(TICKS)}
             await send(ws, {"id": "4", "type": kind, "payload": trusted})
+            message = await receive(ws)
+            assert message["type"] == data_type(protocol), message
+            assert message["payload"] == {"data": {"probeTicks": 0}}
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_subscribe_without_a_document_gives_back_its_operation_slot(
+    protocol: str,
+) -> None:
+    kind = "subscribe" if protocol == TRANSPORT_WS else "start"
+    settings = gateway_settings(limits={"max_subscriptions_per_client": 2})
+    with ws_server(settings) as url:
+        for op_id in ("1", "2", "3"):  # more malformed operations than the client's cap
+            async with socket(url, protocol) as ws:
+                assert (await init(ws))["type"] == "connection_ack"
+                await send(ws, {"id": op_id, "type": kind, "payload": {}})
+                with contextlib.suppress(ConnectionClosed):
+                    await receive(ws)
+        async with socket(url, protocol) as ws:
+            assert (await init(ws))["type"] == "connection_ack"
+            await send(ws, {"id": "4", "type": kind, "payload": {"query": TICKS}})
             message = await receive(ws)
             assert message["type"] == data_type(protocol), message
             assert message["payload"] == {"data": {"probeTicks": 0}}

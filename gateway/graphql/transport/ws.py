@@ -106,6 +106,17 @@ async def _send_text(socket: WebSocket, text: str) -> None:
         raise WebSocketDisconnected from exc
 
 
+@contextlib.contextmanager
+def _given_back_on_error(hold: Hold) -> Iterator[None]:
+    """Give ``hold`` back if starting the operation fails (a malformed payload, say): no
+    task will run to give it back."""
+    try:
+        yield
+    except BaseException:
+        hold.release()
+        raise
+
+
 def _release_when_done(hold: Hold, task: asyncio.Task[Any] | None) -> None:
     """Give ``hold`` back when the operation's ``task`` ends (now, if it never started)."""
     if task is None:
@@ -206,7 +217,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
             return
         message = cast(SubscribeMessage, resolved)
-        with self.gateway.delivering(self.websocket, message, "next"):
+        with _given_back_on_error(hold), self.gateway.delivering(self.websocket, message, "next"):
             await super().handle_subscribe(message)
         operation = self.operations.get(message["id"])
         _release_when_done(hold, operation.task if operation is not None else None)
@@ -315,7 +326,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await self.send_message({"type": "error", "id": message["id"], "payload": payload})
             return
         message = cast(StartMessage, resolved)
-        with self.gateway.delivering(self.websocket, message, "data"):
+        with _given_back_on_error(hold), self.gateway.delivering(self.websocket, message, "data"):
             await super().handle_start(message)
         _release_when_done(hold, self.tasks.get(message["id"]))
 
