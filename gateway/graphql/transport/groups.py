@@ -142,7 +142,11 @@ class _Group(Generic[S]):
         self.members[member] = None  # from here on, every update reaches it
         if self._ended is not None:
             member.queue.end(self._ended)
-        text = await self._snapshot_text(state, executor)
+        try:
+            text = await self._snapshot_text(state, executor)
+        except BaseException:
+            del self.members[member]  # never handed out: nobody else would remove it
+            raise
         member.first = Payload(cursor, text, None if text else self._feed.snapshot(state))
         return member
 

@@ -8,6 +8,7 @@ through the sandboxes' webhook deliveries. The executions are counted by the ser
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
@@ -230,6 +231,33 @@ async def test_a_member_that_falls_behind_is_ended_with_where_to_resume() -> Non
         "stateSubscribersTooSlow": 1,
     }
     assert groups.stats()["stateGroups"] == 0
+
+
+async def test_a_member_whose_first_message_fails_leaves_the_group() -> None:
+    executor = Executor.build(
+        build_schema("type Query { a: Int } type Subscription { n: Int }"),
+        parse("subscription { n }"),
+    )
+    assert isinstance(executor, Executor)
+    limits = EventSettings()
+    events: asyncio.Queue[StoredEvent | None] = asyncio.Queue()
+    groups = SubscriptionGroups()
+    counting = _counting_feed(events)
+
+    def snapshot(state: int) -> dict[str, int]:
+        if state > 0:
+            raise RuntimeError("the state cannot be shown")
+        return {"n": state}
+
+    feed = dataclasses.replace(counting, snapshot=snapshot)
+    async with groups.member("key", feed, executor, limits) as first:
+        assert (await anext(first)).text == '{"data":{"n":0}}'
+        await events.put(_stored(1))
+        assert (await anext(first)).text == '{"data":{"n":1}}'
+        with pytest.raises(RuntimeError):
+            async with groups.member("key", feed, executor, limits) as failing:
+                await anext(failing)
+        assert groups.stats()["stateSubscribers"] == 1
 
 
 async def _sse_messages(lines: AsyncIterator[str], count: int) -> list[dict[str, Any]]:
