@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from gateway.auth import Principal, Scope
 from providers import KeyValueStore
 
-__all__ = ["EVERY_ROOM", "RoomOwnership", "Visibility", "visible"]
+__all__ = ["EVERY_ROOM", "RoomOwnership", "Visibility"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +40,6 @@ class Visibility:
 
 
 EVERY_ROOM = Visibility(None)
-
-
-def visible(principal: Principal, owner: str | None) -> bool:
-    """Whether ``principal`` may see a room owned by ``owner``."""
-    return Visibility.of(principal).sees(owner)
 
 
 class RoomOwnership:

@@ -27,6 +27,7 @@ __all__ = [
     "tenant_events",
     "visibility",
     "visible_only",
+    "visible_target",
     "visible_rooms",
 ]
 
@@ -58,6 +59,14 @@ async def _visible_owner(info: Info, provider: str, native_id: str) -> str | Non
     if not visibility(info).sees(owner):
         raise ResourceNotFound(provider, f"no room {native_id!r}")
     return owner
+
+
+async def visible_target(info: Info, value: str, field: str, capability: Capability) -> Target:
+    """``target`` for a room id, once the caller is known to see the room (``check_room``:
+    no look-up for a caller who sees every room)."""
+    found = target(info, value, field, capability)
+    await check_room(info, found.provider, found.native_id)
+    return found
 
 
 async def owned_target(info: Info, value: str, field: str, capability: Capability) -> OwnedRoom:

@@ -9,7 +9,7 @@ from gateway.graphql.context import Info
 from gateway.graphql.permissions import demand
 from gateway.graphql.schema.joins.inputs import JoinRoomInput, join_request
 from gateway.graphql.schema.joins.types import JoinCredentials
-from gateway.graphql.tenancy import owned_target
+from gateway.graphql.tenancy import visible_target
 from providers import Capability, ParticipantRole
 
 __all__ = ["JoinMutation"]
@@ -31,6 +31,6 @@ class JoinMutation:
     async def join_room(self, info: Info, input: JoinRoomInput) -> JoinCredentials:
         demand(info, _ROLE_SCOPES[input.role])
         request = join_request(input)
-        found = (await owned_target(info, input.room_id, "roomId", Capability.ROOMS_JOIN)).target
+        found = await visible_target(info, input.room_id, "roomId", Capability.ROOMS_JOIN)
         grant = await found.adapter.join_room(found.native_id, request)
         return JoinCredentials.from_domain(grant)

@@ -12,7 +12,7 @@ from gateway.graphql.schema.recordings.listing import RecordingPage
 from gateway.graphql.schema.recordings.query import RECORDINGS_DOC, RecordingArgs, list_recordings
 from gateway.graphql.schema.recordings.types import Recording, RecordingConnection
 from gateway.graphql.targets import Target, present, target
-from gateway.graphql.tenancy import check_room, owned_target, visibility
+from gateway.graphql.tenancy import check_room, visibility, visible_target
 from providers import Capability, ResourceNotFound
 from providers import Recording as DomainRecording
 
@@ -69,8 +69,7 @@ class RecordingMutation:
         permission_classes=_WRITE,
     )
     async def start_recording(self, info: Info, room_id: strawberry.ID) -> Recording:
-        owned = await owned_target(info, room_id, "roomId", Capability.RECORDINGS_CONTROL)
-        found = owned.target
+        found = await visible_target(info, room_id, "roomId", Capability.RECORDINGS_CONTROL)
         return Recording.from_domain(await found.adapter.start_recording(found.native_id))
 
     @strawberry.mutation(
@@ -79,8 +78,7 @@ class RecordingMutation:
         permission_classes=_WRITE,
     )
     async def stop_recording(self, info: Info, room_id: strawberry.ID) -> Recording:
-        owned = await owned_target(info, room_id, "roomId", Capability.RECORDINGS_CONTROL)
-        found = owned.target
+        found = await visible_target(info, room_id, "roomId", Capability.RECORDINGS_CONTROL)
         return Recording.from_domain(await found.adapter.stop_recording(found.native_id))
 
     @strawberry.mutation(

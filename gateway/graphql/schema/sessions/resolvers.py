@@ -22,7 +22,7 @@ from gateway.graphql.schema.sessions.types import (
     SessionConnection,
 )
 from gateway.graphql.targets import Target, capable_adapters, parse_id, present
-from gateway.graphql.tenancy import check_room, owned_target
+from gateway.graphql.tenancy import check_room, visible_target
 from gateway.services import Services
 from providers import Capability, ResourceNotFound
 
@@ -65,7 +65,7 @@ def _deadline(services: Services) -> Deadline:
 
 async def _room(info: Info, room_id: str, capability: Capability) -> Target:
     """The room behind ``roomId``, checked to be visible and to exist."""
-    room = (await owned_target(info, room_id, "roomId", capability)).target
+    room = await visible_target(info, room_id, "roomId", capability)
     await existing_room(info.context.services, room)
     return room
 

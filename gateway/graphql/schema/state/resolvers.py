@@ -22,7 +22,7 @@ from gateway.graphql.schema.events.resolvers import event_stream, to_room_event
 from gateway.graphql.schema.state.seeding import seeded
 from gateway.graphql.schema.state.types import RoomState, RoomStateUpdate
 from gateway.graphql.targets import Target
-from gateway.graphql.tenancy import owned_target
+from gateway.graphql.tenancy import visible_target
 from gateway.graphql.transport.delivery import deliver_state
 from gateway.graphql.transport.groups import Feed
 from gateway.state import RoomSnapshot, apply_event
@@ -42,7 +42,7 @@ _DOC = (
 
 async def _room(info: Info, room_id: str) -> Target:
     """The room's target, once the provider confirmed it exists (``NOT_FOUND`` otherwise)."""
-    found = (await owned_target(info, room_id, "roomId", Capability.ROOMS_GET)).target
+    found = await visible_target(info, room_id, "roomId", Capability.ROOMS_GET)
     cache = resource_cache(info.context.services)
     await cache.room(
         found.provider, found.native_id, lambda: found.adapter.get_room(found.native_id)
