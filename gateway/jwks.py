@@ -101,13 +101,20 @@ class JwksKeys:
         self._attempted_at: float | None = None
         self._last_fetch_failed = False
         self._lock = asyncio.Lock()
+        #: the refresh of a stale set, run while its keys keep answering (one at a time)
+        self._background: asyncio.Task[None] | None = None
 
     async def key(self, kid: str | None) -> jwt.PyJWK:
-        """The key named ``kid`` (no ``kid``: the only key of the set).
+        """The key named ``kid`` (no ``kid``: the only key of the set). A known key is
+        answered at once; a stale set is refreshed meanwhile, without making anyone wait.
 
         Raises ``UnknownKey`` or ``KeysUnavailable``."""
-        if self._known(kid) is None or self._stale():
-            await self._refresh()
+        key = self._known(kid)
+        if key is not None:
+            if self._stale() and (self._background is None or self._background.done()):
+                self._background = asyncio.create_task(self._refresh(), name="jwks-refresh")
+            return key
+        await self._refresh()
         key = self._known(kid)
         if key is not None:
             return key

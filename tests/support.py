@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,7 @@ __all__ = [
     "gateway_settings",
     "live_server",
     "make_token",
+    "until",
 ]
 
 JWT_SECRET = "test-secret-with-enough-length-for-hs256"
@@ -145,3 +146,12 @@ def live_server(settings: Settings | None = None, app: FastAPI | None = None) ->
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+async def until(check: Callable[[], bool], within: float = 5.0) -> None:
+    """Once ``check()`` holds (something the server does in the background)."""
+    async with asyncio.timeout(within):
+        while True:
+            if check():
+                return
+            await asyncio.sleep(0.02)

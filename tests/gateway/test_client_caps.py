@@ -4,8 +4,7 @@ request rate obeyed by WebSocket operations and SSE streams too."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -31,7 +30,7 @@ from tests.gateway.test_ws import (
     socket,
     start,
 )
-from tests.support import gateway_settings, jwt_settings, live_server, make_token
+from tests.support import gateway_settings, jwt_settings, live_server, make_token, until
 
 SSE = {"accept": "text/event-stream"}
 WAIT = "subscription { probeWait }"
@@ -51,15 +50,6 @@ def ws_url(base: str) -> str:
 def caps_of(app: FastAPI) -> ClientCaps:
     caps: ClientCaps = app.state.client_caps
     return caps
-
-
-async def until(check: Callable[[], bool]) -> None:
-    """Once ``check()`` holds (the server releases slots as its tasks end)."""
-    async with asyncio.timeout(5):
-        while True:
-            if check():
-                return
-            await asyncio.sleep(0.02)
 
 
 @asynccontextmanager

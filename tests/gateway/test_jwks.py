@@ -25,7 +25,7 @@ from gateway.jwks import JwksKeys, UnknownKey, parse_key_set
 from gateway.settings import AuthSettings
 from tests.gateway.probe_schema import probe_app
 from tests.gateway.test_ws import PROTOCOLS, data_type, init, receive, send, socket, start
-from tests.support import ManualClock, asgi_client, gateway_settings, live_server
+from tests.support import ManualClock, asgi_client, gateway_settings, live_server, until
 
 ISSUER = "https://id.example"
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -39,6 +39,8 @@ class KeyServer:
         self.status = 200
         self.hits = 0
         self.url = ""
+        #: seconds each answer waits before it is sent
+        self.delay = 0.0
 
     def publish(self, *keys: tuple[str, PrivateKey]) -> None:
         self.keys = [public_jwk(kid, key) for kid, key in keys]
@@ -63,6 +65,7 @@ def key_server() -> Iterator[KeyServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.hits += 1
+            time.sleep(state.delay)
             body = json.dumps({"keys": state.keys}).encode()
             self.send_response(state.status)
             self.send_header("content-type", "application/json")
@@ -122,6 +125,27 @@ async def test_a_rotated_key_is_fetched_without_restart(
             rotated = await client.post("/graphql", json=ask, headers=bearer(token("b", key_b)))
             assert rotated.json() == {"data": {"__typename": "Query"}}
             assert server.hits == 2
+
+
+async def test_a_stale_key_set_is_refreshed_while_its_keys_keep_answering(
+    key_a: rsa.RSAPrivateKey,
+) -> None:
+    with key_server() as server:
+        server.publish(("a", key_a))
+        auth = jwks_settings(server.url, jwks_refresh_seconds=0.1, jwks_max_age_seconds=0.1)
+        settings = gateway_settings(auth=auth.model_dump())
+        async with asgi_client(app=probe_app(settings)) as client:
+            ask = {"query": "{ __typename }"}
+            first = await client.post("/graphql", json=ask, headers=bearer(token("a", key_a)))
+            assert first.json() == {"data": {"__typename": "Query"}}
+            server.delay = 2.0  # the issuer answers slowly from now on
+            await asyncio.sleep(0.15)
+            started = time.monotonic()
+            again = await client.post("/graphql", json=ask, headers=bearer(token("a", key_a)))
+            waited = time.monotonic() - started
+            assert again.json() == {"data": {"__typename": "Query"}}
+            assert waited < 1.0  # the slow refresh runs beside it
+            await until(lambda: server.hits == 2)
 
 
 async def test_a_wrong_issuer_is_401(key_a: rsa.RSAPrivateKey) -> None:
