@@ -11,6 +11,7 @@ import os
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -48,6 +49,7 @@ def metrics_route(settings: MetricsSettings) -> Route:
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
                 media_type="text/plain",
             )
-        return Response(render(), media_type=CONTENT_TYPE_LATEST)
+        # off the event loop: with --workers it reads every worker's files from disk
+        return Response(await run_in_threadpool(render), media_type=CONTENT_TYPE_LATEST)
 
     return Route(settings.path, metrics, methods=["GET"], include_in_schema=False)
