@@ -9,16 +9,17 @@ must not turn a Redis outage into a full outage.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
-from gateway.auth import Principal
+from gateway.auth import AuthError, Principal
 from gateway.observability.metrics import RATE_LIMITED
 from gateway.settings import LimitSettings
 
@@ -55,6 +56,9 @@ def _storage(redis_url: str | None, prefix: str) -> Storage:
     return RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix=prefix)
 
 
+FAILED_AUTHENTICATIONS = "failed authentications"
+
+
 class RateLimits:
     """The gateway's limits over one counter store."""
 
@@ -71,6 +75,19 @@ class RateLimits:
     async def check(self, rate: RateLimitItem | None, what: str, *key: str) -> None:
         """``RateLimited`` when ``key`` is already over ``rate``, without counting."""
         await self._within(self._limiter.test, rate, what, *key)
+
+    @contextlib.asynccontextmanager
+    async def authenticating(self, address: str) -> AsyncIterator[None]:
+        """Around one authentication from ``address`` (HTTP or WebSocket): ``RateLimited``
+        when the address failed too often lately; an ``AuthError`` inside counts a failure
+        (that one is still answered as refused, the next from the address as limited)."""
+        await self.check(self.auth_failures, FAILED_AUTHENTICATIONS, address)
+        try:
+            yield
+        except AuthError:
+            with contextlib.suppress(RateLimited):
+                await self.hit(self.auth_failures, FAILED_AUTHENTICATIONS, address)
+            raise
 
     async def _within(
         self,

@@ -18,6 +18,7 @@ from gateway.ratelimit import RateLimits
 from gateway.settings import SERVE_CLIENT_RATE, Settings
 from providers import WebhookDelivery
 from tests.gateway.events.deliveries import gateway as webhook_gateway
+from tests.gateway.test_ws import PROTOCOLS, close_code, send, socket, ws_server
 from tests.support import asgi_client, gateway_settings, jwt_settings, make_token
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -77,6 +78,24 @@ async def test_failed_authentications_are_limited_per_address() -> None:
         assert_rate_limited(await client.post("/graphql", json=QUERY, headers=bad))
         # even a good token from that address waits: the address is the suspect
         assert_rate_limited(await client.post("/graphql", json=QUERY, headers=bearer("ann")))
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_failed_websocket_authentications_count_against_the_address(protocol: str) -> None:
+    settings = jwt_settings()
+    limits = settings.limits.model_copy(update={"auth_failure_rate": "2/minute"})
+    settings = settings.model_copy(update={"limits": limits})
+    bad = {"authorization": "Bearer not-a-token"}
+    good = {"authorization": f"Bearer {make_token('rooms:read', sub='ann')}"}
+    with ws_server(settings) as url:
+        for _ in range(2):
+            async with socket(url, protocol) as ws:
+                await send(ws, {"type": "connection_init", "payload": bad})
+                assert await close_code(ws) == 4403
+        for payload in (bad, good):  # even a good token from that address waits
+            async with socket(url, protocol) as ws:
+                await send(ws, {"type": "connection_init", "payload": payload})
+                assert await close_code(ws) == 4429
 
 
 def forged_vonage() -> WebhookDelivery:

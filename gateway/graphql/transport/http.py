@@ -17,7 +17,6 @@ caller is authenticated.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -178,7 +177,6 @@ class GraphQLHTTP:
         except (RateLimited, OverCap) as refusal:
             return _too_many(refusal, body_media)
         except AuthError as error:
-            await self._failed_authentication(request)
             challenge = {"WWW-Authenticate": www_authenticate(error)}
             body = error_body(str(error), ErrorCode.UNAUTHENTICATED)
             return _json_response(body, body_media, 401, challenge)
@@ -189,13 +187,6 @@ class GraphQLHTTP:
             body = error_body(error.message, code)
             return _json_response(body, body_media, error.status, error.headers)
 
-    async def _failed_authentication(self, request: Request) -> None:
-        limits = self._rate_limits
-        if limits is not None:
-            # this one is answered 401; the next from the address, 429
-            with contextlib.suppress(RateLimited):
-                await limits.hit(limits.auth_failures, "failed authentications", _ip(request))
-
     @staticmethod
     def _is_browser_visit(request: Request, accept: str | None) -> bool:
         return (
@@ -204,9 +195,12 @@ class GraphQLHTTP:
 
     async def _answer(self, request: Request, media: MediaType) -> Response:
         limits = self._rate_limits
-        if limits is not None:
-            await limits.check(limits.auth_failures, "failed authentications", _ip(request))
-        principal = await self._authenticator.authenticate(request.headers.get("authorization"))
+        authorization = request.headers.get("authorization")
+        if limits is None:
+            principal = await self._authenticator.authenticate(authorization)
+        else:
+            async with limits.authenticating(_ip(request)):
+                principal = await self._authenticator.authenticate(authorization)
         current_tenant.set(principal.tenant)
         client = client_key(principal, _ip(request))
         if limits is not None:

@@ -185,7 +185,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             except AuthError as error:
                 await self._refuse(_close_code(error), str(error))
                 return
-            except OverCap as over:
+            except (OverCap, RateLimited) as over:
                 await self._refuse(CLOSE_OVER_CAP, str(over))
                 return
             self.expiry_task = self.gateway.close_at_expiry(self.websocket, payload)
@@ -282,7 +282,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             except AuthError as error:
                 await self._refuse(_close_code(error), str(error), ErrorCode.UNAUTHENTICATED)
                 return
-            except OverCap as over:
+            except (OverCap, RateLimited) as over:
                 await self._refuse(CLOSE_OVER_CAP, str(over), ErrorCode.RATE_LIMITED)
                 return
             self.expiry_task = self.gateway.close_at_expiry(self.websocket, payload)
@@ -329,6 +329,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         with _given_back_on_error(hold), self.gateway.delivering(self.websocket, message, "data"):
             await super().handle_start(message)
         _release_when_done(hold, self.tasks.get(message["id"]))
+
+
+def _address(context: Context) -> str:
+    request = context.request
+    return request.client.host if request is not None and request.client else "unknown"
 
 
 def _token_expiry(payload: Mapping[str, object]) -> float | None:
@@ -484,9 +489,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
     @staticmethod
     def client_of(context: Context) -> tuple[str, str]:
         """The key the connection's client is counted by (``ratelimit.client_key``)."""
-        request = context.request
-        address = request.client.host if request is not None and request.client else "unknown"
-        return client_key(context.principal, address)
+        return client_key(context.principal, _address(context))
 
     def hold_connection(self, context: Context) -> Hold:
         """The connection's place in its client's cap; ``OverCap`` when it is full."""
@@ -519,8 +522,14 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             raise GatewayError(str(over), ErrorCode.RATE_LIMITED, limit=over.limit) from None
 
     async def authenticate(self, context: Context, payload: dict[str, object]) -> None:
-        """Set the connection's principal from a ``connection_init`` payload."""
-        context.principal = await self.authenticator.authenticate_init(payload)
+        """Set the connection's principal from a ``connection_init`` payload; failures count
+        against the address as over HTTP (``RateLimited`` once it failed too often)."""
+        limits = self.rate_limits
+        if limits is None:
+            context.principal = await self.authenticator.authenticate_init(payload)
+        else:
+            async with limits.authenticating(_address(context)):
+                context.principal = await self.authenticator.authenticate_init(payload)
         current_tenant.set(context.principal.tenant)
 
     def close_at_expiry(
