@@ -71,18 +71,23 @@ class RegisteredDocuments:
 
     def put(self, digest: str, document: str) -> bool:
         """Keep ``document``; ``False`` when it was known already or alone exceeds the bound."""
-        size = len(document) + _ENTRY_OVERHEAD
+        size = _size(document)
         if digest in self._documents or size > self._max_bytes:
             return False
         self._documents[digest] = document
         self._bytes += size
         while self._bytes > self._max_bytes:
             _, evicted = self._documents.popitem(last=False)
-            self._bytes -= len(evicted) + _ENTRY_OVERHEAD
+            self._bytes -= _size(evicted)
         return True
 
     def __len__(self) -> int:
         return len(self._documents)
+
+
+def _size(document: str) -> int:
+    """What a kept document counts against the bound: its UTF-8 bytes and the entry."""
+    return len(document.encode()) + _ENTRY_OVERHEAD
 
 
 class PersistedDocuments:

@@ -359,3 +359,6 @@ def test_registered_documents_are_bounded_in_bytes() -> None:
     assert registered.get("h0") is None
     assert registered.get("h4") == "document-4"
     assert not registered.put("huge", "x" * 1_000)
+    # bytes, not characters: ten 4-byte characters take 40 of them
+    assert not RegisteredDocuments(max_bytes=64 + 39).put("wide", "\U0001f600" * 10)
+    assert RegisteredDocuments(max_bytes=64 + 40).put("wide", "\U0001f600" * 10)
